@@ -1,0 +1,25 @@
+/** The TypeScript library for services that trigger restores. */
+export {
+  InvalidRestoreRequestError,
+  RestoreAlreadyRunningError,
+  RestoreFailedError,
+  awaitRestore,
+  getRestore,
+  startRestore,
+  type StartRestoreOptions,
+  type StartedRestore,
+} from './restore-client';
+export { connectFromEnv, type RestoreClientContext } from './connection';
+export { restoreFinishedSignal, restoreStatusQuery } from '../workflows/messages';
+export {
+  RESTORE_FINISHED_SIGNAL,
+  RESTORE_STATUS_QUERY,
+  RESTORE_WORKFLOW_TYPE,
+  DEFAULT_TASK_QUEUE,
+  RestoreFailureType,
+  restoreWorkflowId,
+  type RestoreFinishedNotification,
+  type RestoreRequestInput,
+  type RestoreResult,
+  type RestoreStatus,
+} from '../contract/restore';

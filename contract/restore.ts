@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { ClusterNameSchema, ObjectIdSchema } from './atlas-ids';
+
+/**
+ * The language-neutral contract of the restore workflow: its type name, task queue, message names, and the JSON
+ * shapes of its input, live status, notification and result. Any Temporal SDK can start a restore with these names
+ * and JSON; the TypeScript client, the workflow and the CLI all parse with these schemas.
+ */
+
+/** Workflow type name to start. */
+export const RESTORE_WORKFLOW_TYPE = 'restoreSnapshotWorkflow';
+/** Task queue the worker listens on unless configured otherwise. */
+export const DEFAULT_TASK_QUEUE = 'atlas-restore';
+/** Query name that returns a {@link RestoreStatus}. */
+export const RESTORE_STATUS_QUERY = 'restoreStatus';
+/** Signal name sent to the caller's workflow (`notify`) with a {@link RestoreFinishedNotification}. */
+export const RESTORE_FINISHED_SIGNAL = 'restoreFinished';
+
+/** `ApplicationFailure.type` values a restore workflow can end with; callers branch on these. */
+export const RestoreFailureType = {
+  /** Atlas ran the restore and reported FAILED. */
+  RESTORE_FAILED: 'RestoreFailed',
+  /** The overall deadline passed before Atlas reported a final status; the Atlas job may still be running. */
+  DEADLINE_EXCEEDED: 'RestoreDeadlineExceeded',
+  /** The request did not pass validation; nothing was sent to Atlas. */
+  INVALID_REQUEST: 'InvalidRestoreRequest',
+  /** Atlas refused the credentials (401) or the key lacks the role (403). */
+  ATLAS_AUTH_FAILED: 'AtlasAuthFailed',
+  /** The project, cluster, snapshot or restore job does not exist. */
+  ATLAS_NOT_FOUND: 'AtlasNotFound',
+  /** Atlas rejected the request as invalid (400). */
+  ATLAS_BAD_REQUEST: 'AtlasBadRequest',
+  /** The endpoint is sunset (410 VERSION_GONE). */
+  ATLAS_ENDPOINT_GONE: 'AtlasEndpointGone',
+  /** Atlas answered with a body that does not match its documented shape. */
+  ATLAS_RESPONSE_INVALID: 'AtlasResponseInvalid',
+  /** Atlas could not be reached, or kept failing, until the create step's time ran out. */
+  ATLAS_UNAVAILABLE: 'AtlasUnavailable',
+} as const;
+/** One of the {@link RestoreFailureType} values. */
+export type RestoreFailureType = (typeof RestoreFailureType)[keyof typeof RestoreFailureType];
+
+/** How the workflow spaces its status polls. All durations in seconds. */
+export const PollingSchema = z.strictObject({
+  /** Wait before the first status poll: a restore cannot finish sooner. */
+  initialDelaySeconds: z.number().min(0).max(3600).default(5),
+  /** Interval between the first polls. */
+  intervalSeconds: z.number().min(0.1).max(3600).default(5),
+  /** Each interval is the previous one times this factor, up to `maxIntervalSeconds`. */
+  backoffCoefficient: z.number().min(1).max(10).default(1.5),
+  /** Upper bound of the interval. */
+  maxIntervalSeconds: z.number().min(0.1).max(3600).default(60),
+  /** Each interval is moved by up to this fraction, at random but replay-safe, so restores don't poll in step. */
+  jitterRatio: z.number().min(0).max(0.5).default(0.1),
+});
+/** Polling settings after defaults. */
+export type Polling = z.infer<typeof PollingSchema>;
+
+/** Who to signal when the restore ends. */
+export const NotifyTargetSchema = z.strictObject({
+  workflowId: z.string().min(1).max(1000),
+  runId: z.string().min(1).max(100).optional(),
+});
+/** Who to signal when the restore ends. */
+export type NotifyTarget = z.infer<typeof NotifyTargetSchema>;
+
+/** Default overall deadline: well beyond the 4 h lifetime Atlas gives a restore job. */
+export const DEFAULT_DEADLINE_SECONDS = 8 * 3600;
+
+/**
+ * The input of `restoreSnapshotWorkflow`. Strict: unknown keys are refused, so a credential can never ride along
+ * in the input (the worker reads Atlas credentials from its own environment).
+ */
+export const RestoreRequestSchema = z.strictObject({
+  /** Project (group) that owns the source cluster. */
+  projectId: ObjectIdSchema,
+  /** Source cluster whose snapshot is restored. */
+  clusterName: ClusterNameSchema,
+  /** Snapshot of the source cluster to restore. */
+  snapshotId: ObjectIdSchema,
+  /** Project of the target cluster; defaults to `projectId`. */
+  targetProjectId: ObjectIdSchema.optional(),
+  /** Cluster whose data is replaced by the snapshot. */
+  targetClusterName: ClusterNameSchema,
+  /** Workflow to signal with the outcome. */
+  notify: NotifyTargetSchema.optional(),
+  /** Poll spacing; every field has a default. */
+  polling: PollingSchema.optional(),
+  /** Give up (and report `RestoreDeadlineExceeded`) after this many seconds. */
+  deadlineSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 3600)
+    .default(DEFAULT_DEADLINE_SECONDS),
+  /** Continue-as-new once the run's history reaches this many events (Temporal warns at 10,240). */
+  continueAsNewAfterEvents: z.number().int().min(30).max(10_000).default(2000),
+});
+/** A validated restore request, defaults applied. */
+export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;
+/** What a caller sends: optional fields may be left out. */
+export type RestoreRequestInput = z.input<typeof RestoreRequestSchema>;
+
+const CREDENTIAL_KEY = /(private|secret|password|passwd|token|api[-_]?key|public[-_]?key|credential|authorization)/i;
+
+/** Result of {@link parseRestoreRequest}. */
+export type RestoreRequestParseResult = { success: true; data: RestoreRequest } | { success: false; error: string };
+
+/**
+ * Validates a request from any source (library, CLI, raw JSON from another SDK) and explains every problem in one
+ * message. Keys that look like credentials get their own message, since they must never be put in a request.
+ */
+export function parseRestoreRequest(input: unknown): RestoreRequestParseResult {
+  if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const credentialKeys = Object.keys(input).filter((key) => CREDENTIAL_KEY.test(key));
+    if (credentialKeys.length > 0) {
+      return {
+        success: false,
+        error:
+          `✖ ${credentialKeys.map((k) => JSON.stringify(k)).join(', ')} looks like a credential: credentials are never ` +
+          'part of a restore request; the worker reads them from its environment',
+      };
+    }
+  }
+  const parsed = RestoreRequestSchema.safeParse(input);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: z.prettifyError(parsed.error) };
+}
+
+/** The restore's coordinates, repeated in every status, result and notification. */
+export const RestoreTargetSchema = z.strictObject({
+  projectId: z.string(),
+  clusterName: z.string(),
+  snapshotId: z.string(),
+  targetProjectId: z.string(),
+  targetClusterName: z.string(),
+});
+/** The restore's coordinates. */
+export type RestoreTarget = z.infer<typeof RestoreTargetSchema>;
+
+/** Where the restore stands. */
+export const RestorePhaseSchema = z.enum(['CREATING', 'POLLING', 'COMPLETED', 'FAILED', 'DEADLINE_EXCEEDED']);
+/** Where the restore stands. */
+export type RestorePhase = z.infer<typeof RestorePhaseSchema>;
+
+/** The part of an Atlas restore job the workflow keeps: never the download URL, never links. */
+export const RestoreJobViewSchema = z.strictObject({
+  id: z.string(),
+  status: z.string(),
+  restoreScheduledDate: z.string().nullable(),
+  restoreFinishedDate: z.string().nullable(),
+  expirationDate: z.string().nullable(),
+});
+/** The part of an Atlas restore job the workflow keeps. */
+export type RestoreJobView = z.infer<typeof RestoreJobViewSchema>;
+
+/** The last error the workflow saw, kept for operators. */
+export const RestoreErrorSchema = z.strictObject({ type: z.string(), message: z.string(), at: z.string() });
+/** The last error the workflow saw. */
+export type RestoreError = z.infer<typeof RestoreErrorSchema>;
+
+/** Live status, returned by the `restoreStatus` query. Timestamps are ISO-8601 strings. */
+export const RestoreStatusSchema = z.strictObject({
+  workflowId: z.string(),
+  phase: RestorePhaseSchema,
+  target: RestoreTargetSchema,
+  /** Atlas restore job id, once created or adopted. */
+  jobId: z.string().nullable(),
+  /** True when the job was found already created by an earlier attempt of this workflow rather than posted. */
+  adoptedExistingJob: z.boolean(),
+  atlasStatus: z.string().nullable(),
+  pollCount: z.number().int(),
+  /** How many times this restore continued as new to keep its history short. */
+  continuedAsNew: z.number().int(),
+  lastError: RestoreErrorSchema.nullable(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  deadlineAt: z.string(),
+  nextPollAt: z.string().nullable(),
+  jobScheduledAt: z.string().nullable(),
+  jobFinishedAt: z.string().nullable(),
+  /** When Atlas stops keeping the job (`expirationDate`). */
+  jobExpiresAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Whether the caller named in `notify` was signalled: null when nobody is to be told or not yet. */
+  notified: z.boolean().nullable(),
+});
+/** Live status of a restore. */
+export type RestoreStatus = z.infer<typeof RestoreStatusSchema>;
+
+/** What a completed restore returns. */
+export const RestoreResultSchema = z.strictObject({
+  workflowId: z.string(),
+  outcome: z.literal('COMPLETED'),
+  target: RestoreTargetSchema,
+  jobId: z.string(),
+  adoptedExistingJob: z.boolean(),
+  restoreScheduledDate: z.string().nullable(),
+  restoreFinishedDate: z.string().nullable(),
+  expirationDate: z.string().nullable(),
+  pollCount: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+/** What a completed restore returns. */
+export type RestoreResult = z.infer<typeof RestoreResultSchema>;
+
+/** Payload of the `restoreFinished` signal sent to the caller's workflow. */
+export const RestoreFinishedNotificationSchema = z.strictObject({
+  workflowId: z.string(),
+  outcome: z.enum(['COMPLETED', 'FAILED']),
+  target: RestoreTargetSchema,
+  jobId: z.string().nullable(),
+  atlasStatus: z.string().nullable(),
+  /** Set when the outcome is FAILED. */
+  failure: z.strictObject({ type: z.string(), message: z.string() }).nullable(),
+  /** Set when the outcome is COMPLETED. */
+  result: RestoreResultSchema.nullable(),
+  finishedAt: z.string(),
+});
+/** Payload of the `restoreFinished` signal. */
+export type RestoreFinishedNotification = z.infer<typeof RestoreFinishedNotificationSchema>;
+
+/** The business key of a restore: one restore per target cluster at a time. */
+export function restoreWorkflowId(target: { targetProjectId: string; targetClusterName: string }): string {
+  return `atlas-restore/${target.targetProjectId}/${target.targetClusterName}`;
+}

@@ -1,0 +1,276 @@
+/**
+ * Everything the simulator knows: seeded projects, clusters and snapshots, and the jobs created since start.
+ * Job status is never stored; it is derived from the clock on every read, so 10,000 jobs cost 10,000 small
+ * records and no timers, and an injected clock moves every job at once.
+ */
+
+import { randomBytes } from 'node:crypto';
+import type { RestoreJobStatus } from '../contract/atlas-ids';
+import type { SeedCluster, SeedSnapshot, SimulatorSeed } from './seed';
+import { formatAtlasDate } from './wire-format';
+
+/** The two ways a restore job can end. */
+export type RestoreOutcome = 'COMPLETED' | 'FAILED';
+
+/** How long a new restore job spends in each non-final status. */
+export interface JobTiming {
+  pendingMs: number;
+  queuedMs: number;
+  runningMs: number;
+}
+
+/** A job as tests see it: its identity and the instants that decide its status. */
+export interface SimulatedRestoreJob {
+  id: string;
+  projectId: string;
+  clusterName: string;
+  snapshotId: string;
+  targetProjectId: string;
+  targetDeploymentItemName: string;
+  deliveryType: 'RESTORE' | 'DOWNLOAD';
+  /** Epoch ms when the job was created (its `restoreScheduledDate`). */
+  scheduledAt: number;
+  /** Epoch ms when the job reaches `outcome` (its `restoreFinishedDate`). */
+  finishesAt: number;
+  outcome: RestoreOutcome;
+}
+
+/** A job with what the wire view needs besides the public fields. */
+export interface JobRecord extends SimulatedRestoreJob {
+  queuedAt: number;
+  runningAt: number;
+  snapshotFinishedAt: number;
+  snapshotUrl?: string;
+}
+
+/** A seeded snapshot with its dates resolved to epoch ms. */
+export interface SnapshotRecord {
+  id: string;
+  status: RestoreJobStatus;
+  scheduledAt: number;
+  startedAt: number;
+  finishedAt: number;
+  expiresAt: number;
+  mongoDBVersion: string;
+}
+
+/** A seeded cluster with its snapshots (oldest first) and the jobs created from it (oldest first). */
+export interface ClusterRecord {
+  name: string;
+  family: SeedCluster['family'];
+  restoreOutcome?: RestoreOutcome;
+  snapshots: SnapshotRecord[];
+  snapshotsById: Map<string, SnapshotRecord>;
+  jobs: JobRecord[];
+  jobsById: Map<string, JobRecord>;
+}
+
+/** A seeded project and its clusters by name. */
+export interface ProjectRecord {
+  id: string;
+  clusters: Map<string, ClusterRecord>;
+}
+
+/** Fields of a new restore job that the caller has validated. */
+export interface NewRestoreJob {
+  project: ProjectRecord;
+  cluster: ClusterRecord;
+  snapshot: SnapshotRecord;
+  targetProjectId: string;
+  targetDeploymentItemName: string;
+}
+
+/** Fields of a new download job that the caller has validated. */
+export interface NewDownloadJob {
+  project: ProjectRecord;
+  cluster: ClusterRecord;
+  snapshot: SnapshotRecord;
+  snapshotUrl: string;
+}
+
+/** Atlas keeps a tenant restore job (and a download link) for 4 hours after it is scheduled. */
+const JOB_LIFETIME_MS = 4 * 60 * 60 * 1000;
+/** Snapshot defaults: a short backup run, and Atlas's 8-day retention for daily tenant snapshots. */
+const SNAPSHOT_START_DELAY_MS = 10_000;
+const SNAPSHOT_DURATION_MS = 20_000;
+const SNAPSHOT_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
+
+/** The simulator's data, indexed for O(1) lookups by project id, cluster name, snapshot id and job id. */
+export class SimulatorState {
+  private readonly projects = new Map<string, ProjectRecord>();
+  private readonly jobs: JobRecord[] = [];
+  private readonly timing: JobTiming;
+  private readonly defaultOutcome: RestoreOutcome;
+  private readonly newId: (now: number) => string;
+
+  constructor(seed: SimulatorSeed, timing: JobTiming, defaultOutcome: RestoreOutcome) {
+    this.timing = timing;
+    this.defaultOutcome = defaultOutcome;
+    this.newId = objectIdGenerator();
+    for (const project of seed.projects) {
+      const clusters = new Map(project.clusters.map((cluster) => [cluster.name, clusterRecord(cluster)]));
+      this.projects.set(project.id, { id: project.id, clusters });
+    }
+  }
+
+  /** The project with this id, if seeded. */
+  project(id: string): ProjectRecord | undefined {
+    return this.projects.get(id);
+  }
+
+  /** Every job created so far, oldest first. */
+  allJobs(): readonly JobRecord[] {
+    return this.jobs;
+  }
+
+  /** Creates a restore job that starts PENDING now and ends with the cluster's (or the default) outcome. */
+  createRestoreJob(job: NewRestoreJob, now: number): JobRecord {
+    const queuedAt = now + this.timing.pendingMs;
+    const runningAt = queuedAt + this.timing.queuedMs;
+    return this.add(job.cluster, {
+      id: this.newId(now),
+      projectId: job.project.id,
+      clusterName: job.cluster.name,
+      snapshotId: job.snapshot.id,
+      targetProjectId: job.targetProjectId,
+      targetDeploymentItemName: job.targetDeploymentItemName,
+      deliveryType: 'RESTORE',
+      scheduledAt: now,
+      queuedAt,
+      runningAt,
+      finishesAt: runningAt + this.timing.runningMs,
+      outcome: job.cluster.restoreOutcome ?? this.defaultOutcome,
+      snapshotFinishedAt: job.snapshot.finishedAt,
+    });
+  }
+
+  /** Creates a download job, complete the moment it exists, as Atlas's documented example shows. */
+  createDownloadJob(job: NewDownloadJob, now: number): JobRecord {
+    return this.add(job.cluster, {
+      id: this.newId(now),
+      projectId: job.project.id,
+      clusterName: job.cluster.name,
+      snapshotId: job.snapshot.id,
+      targetProjectId: job.project.id,
+      targetDeploymentItemName: job.cluster.name,
+      deliveryType: 'DOWNLOAD',
+      scheduledAt: now,
+      queuedAt: now,
+      runningAt: now,
+      finishesAt: now,
+      outcome: 'COMPLETED',
+      snapshotFinishedAt: job.snapshot.finishedAt,
+      snapshotUrl: job.snapshotUrl,
+    });
+  }
+
+  private add(cluster: ClusterRecord, job: JobRecord): JobRecord {
+    cluster.jobs.push(job);
+    cluster.jobsById.set(job.id, job);
+    this.jobs.push(job);
+    return job;
+  }
+}
+
+/** The status a job has at `now`: PENDING, QUEUED and RUNNING in turn, then its outcome. */
+export function jobStatusAt(job: JobRecord, now: number): RestoreJobStatus {
+  if (now >= job.finishesAt) return job.outcome;
+  if (now >= job.runningAt) return 'RUNNING';
+  if (now >= job.queuedAt) return 'QUEUED';
+  return 'PENDING';
+}
+
+/** A job as Atlas serializes it (documented fields, alphabetical); `restoreFinishedDate` only once final. */
+export function restoreJobView(job: JobRecord, status: RestoreJobStatus): Record<string, unknown> {
+  const final = status === 'COMPLETED' || status === 'FAILED';
+  return {
+    clusterName: job.clusterName,
+    deliveryType: job.deliveryType,
+    expirationDate: formatAtlasDate(job.scheduledAt + JOB_LIFETIME_MS),
+    id: job.id,
+    projectId: job.projectId,
+    restoreFinishedDate: final ? formatAtlasDate(job.finishesAt) : undefined,
+    restoreScheduledDate: formatAtlasDate(job.scheduledAt),
+    snapshotFinishedDate: formatAtlasDate(job.snapshotFinishedAt),
+    snapshotId: job.snapshotId,
+    snapshotUrl: job.snapshotUrl,
+    status,
+    targetDeploymentItemName: job.targetDeploymentItemName,
+    targetProjectId: job.targetProjectId,
+  };
+}
+
+/** A snapshot as Atlas serializes it. */
+export function snapshotView(snapshot: SnapshotRecord): Record<string, unknown> {
+  return {
+    expiration: formatAtlasDate(snapshot.expiresAt),
+    finishTime: formatAtlasDate(snapshot.finishedAt),
+    id: snapshot.id,
+    mongoDBVersion: snapshot.mongoDBVersion,
+    scheduledTime: formatAtlasDate(snapshot.scheduledAt),
+    startTime: formatAtlasDate(snapshot.startedAt),
+    status: snapshot.status,
+  };
+}
+
+/** The public, copy-safe part of a job. */
+export function publicJob(job: JobRecord): SimulatedRestoreJob {
+  return {
+    id: job.id,
+    projectId: job.projectId,
+    clusterName: job.clusterName,
+    snapshotId: job.snapshotId,
+    targetProjectId: job.targetProjectId,
+    targetDeploymentItemName: job.targetDeploymentItemName,
+    deliveryType: job.deliveryType,
+    scheduledAt: job.scheduledAt,
+    finishesAt: job.finishesAt,
+    outcome: job.outcome,
+  };
+}
+
+function clusterRecord(cluster: SeedCluster): ClusterRecord {
+  const snapshots = cluster.snapshots.map(snapshotRecord).sort((a, b) => a.scheduledAt - b.scheduledAt);
+  return {
+    name: cluster.name,
+    family: cluster.family,
+    restoreOutcome: cluster.restoreOutcome,
+    snapshots,
+    snapshotsById: new Map(snapshots.map((snapshot) => [snapshot.id, snapshot])),
+    jobs: [],
+    jobsById: new Map(),
+  };
+}
+
+/** Missing dates chain from the creation second embedded in the snapshot's ObjectId. */
+function snapshotRecord(snapshot: SeedSnapshot): SnapshotRecord {
+  const scheduledAt = dateOr(snapshot.scheduledTime, Number.parseInt(snapshot.id.slice(0, 8), 16) * 1000);
+  const startedAt = dateOr(snapshot.startTime, scheduledAt + SNAPSHOT_START_DELAY_MS);
+  return {
+    id: snapshot.id,
+    status: snapshot.status,
+    scheduledAt,
+    startedAt,
+    finishedAt: dateOr(snapshot.finishTime, startedAt + SNAPSHOT_DURATION_MS),
+    expiresAt: dateOr(snapshot.expiration, scheduledAt + SNAPSHOT_RETENTION_MS),
+    mongoDBVersion: snapshot.mongoDBVersion,
+  };
+}
+
+function dateOr(iso: string | undefined, fallback: number): number {
+  return iso === undefined ? fallback : Date.parse(iso);
+}
+
+/**
+ * Returns a generator of ObjectId-shaped ids (creation second, 5 random bytes fixed per simulator, 3-byte
+ * counter), like the ids Atlas returns, and unique without a lookup.
+ */
+function objectIdGenerator(): (now: number) => string {
+  const processPart = randomBytes(5).toString('hex');
+  let counter = randomBytes(3).readUIntBE(0, 3);
+  return (now) => {
+    counter = (counter + 1) % 0x1000000;
+    const seconds = Math.floor(now / 1000) % 0x100000000;
+    return `${seconds.toString(16).padStart(8, '0')}${processPart}${counter.toString(16).padStart(6, '0')}`;
+  };
+}

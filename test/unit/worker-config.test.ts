@@ -1,0 +1,67 @@
+import { parseWorkerConfig, WorkerConfigError } from '../../worker/config';
+
+const base = { ATLAS_PUBLIC_KEY: 'abcdefgh', ATLAS_PRIVATE_KEY: 'e6f4b2d0-5a1c-4c9e-9f3e-1b2a3c4d5e6f' };
+const noFiles = (path: string): string => {
+  throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+};
+
+describe('parseWorkerConfig', () => {
+  test('defaults point at a local Temporal and real Atlas', () => {
+    const config = parseWorkerConfig(base, noFiles);
+    expect(config.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default', taskQueue: 'atlas-restore' });
+    expect(config.temporal.tls).toBeUndefined();
+    expect(config.atlas).toMatchObject({ baseUrl: 'https://cloud.mongodb.com', publicKey: 'abcdefgh' });
+  });
+
+  test('an API key turns TLS on for Temporal Cloud', () => {
+    const config = parseWorkerConfig({ ...base, TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' }, noFiles);
+    expect(config.temporal.tls).toBeDefined();
+    expect(config.temporal.apiKey).toBe('k');
+  });
+
+  test('the private key can come from a file (Docker and Kubernetes secrets)', () => {
+    const env = { ATLAS_PUBLIC_KEY: 'abcdefgh', ATLAS_PRIVATE_KEY_FILE: '/run/secrets/atlas' };
+    const config = parseWorkerConfig(env, (p) => (p === '/run/secrets/atlas' ? 'from-file\n' : noFiles(p)));
+    expect(config.atlas.privateKey).toBe('from-file');
+  });
+
+  test.each([
+    ['no Atlas keys', {}, /ATLAS_PUBLIC_KEY[\s\S]*ATLAS_PRIVATE_KEY/],
+    ['an empty private key', { ...base, ATLAS_PRIVATE_KEY: '' }, /ATLAS_PRIVATE_KEY/],
+    ['a key and a key file', { ...base, ATLAS_PRIVATE_KEY_FILE: '/x' }, /either ATLAS_PRIVATE_KEY or ATLAS_PRIVATE_KEY_FILE/],
+    ['an unreadable key file', { ATLAS_PUBLIC_KEY: 'a', ATLAS_PRIVATE_KEY_FILE: '/nope' }, /cannot read \/nope \(ENOENT\)/],
+    ['plain http to a remote Atlas', { ...base, ATLAS_BASE_URL: 'http://cloud.mongodb.com' }, /plain http/],
+    ['an Atlas URL that is not http', { ...base, ATLAS_BASE_URL: 'ftp://x' }, /ATLAS_BASE_URL/],
+    ['a zero timeout', { ...base, ATLAS_HEADERS_TIMEOUT_MS: '0' }, /ATLAS_HEADERS_TIMEOUT_MS/],
+    ['a cert without a key', { ...base, TEMPORAL_TLS_CERT_PATH: '/c.pem' }, /TEMPORAL_TLS_KEY_PATH/],
+    ['an unknown log level', { ...base, LOG_LEVEL: 'LOUD' }, /LOG_LEVEL/],
+  ])('refuses %s with a clear message', (_name, env, message) => {
+    expect(() => parseWorkerConfig(env, noFiles)).toThrow(WorkerConfigError);
+    expect(() => parseWorkerConfig(env, noFiles)).toThrow(message);
+  });
+
+  test('errors never echo the secret values', () => {
+    const secret = 'super-secret-private-key';
+    for (const env of [
+      { ATLAS_PRIVATE_KEY: secret },
+      { ...base, ATLAS_PRIVATE_KEY: secret, ATLAS_BASE_URL: 'http://example.com' },
+      { ...base, ATLAS_PRIVATE_KEY: secret, LOG_LEVEL: secret },
+    ]) {
+      expect(() => parseWorkerConfig(env, noFiles)).toThrow();
+      try {
+        parseWorkerConfig(env, noFiles);
+      } catch (err) {
+        expect(String((err as Error).message)).not.toContain(secret);
+      }
+    }
+  });
+
+  test.each(['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'])('allows plain http to loopback %s', (url) => {
+    expect(parseWorkerConfig({ ...base, ATLAS_BASE_URL: url }, noFiles).atlas.baseUrl).toBe(url);
+  });
+
+  test('plain http to a remote host only when explicitly allowed', () => {
+    const env = { ...base, ATLAS_BASE_URL: 'http://atlas-proxy.internal', ATLAS_ALLOW_INSECURE_HTTP: 'true' };
+    expect(parseWorkerConfig(env, noFiles).atlas.baseUrl).toBe('http://atlas-proxy.internal');
+  });
+});

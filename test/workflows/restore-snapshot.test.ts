@@ -1,0 +1,290 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { AtlasClient } from '../../activities/atlas/atlas-client';
+import { RestoreAlreadyRunningError, startRestore } from '../../client/restore-client';
+import {
+  RESTORE_WORKFLOW_TYPE,
+  type RestoreFinishedNotification,
+  type RestoreRequestInput,
+  type RestoreResult,
+} from '../../contract/restore';
+import { SEED_PROJECT_ID, SimulatorSeedSchema } from '../../simulator/seed';
+import { startAtlasSimulator, type AtlasSimulator, type AtlasSimulatorOptions } from '../../simulator/server';
+import { restoreStatusQuery } from '../../workflows/messages';
+import {
+  FAST_POLLING,
+  TEST_CLUSTERS,
+  TEST_SEED,
+  bundleTestWorkflows,
+  connectTestEnv,
+  createTestWorker,
+  simulatorAtlasClient,
+} from '../helpers/restore-test-kit';
+
+/**
+ * Restore workflows end to end: the real workflow and activities on a real Temporal dev server, talking Digest
+ * over real sockets to the local Atlas simulator. Set RECORD_HISTORIES=1 to refresh the replay fixtures.
+ */
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let queueCounter = 0;
+
+beforeAll(async () => {
+  env = await connectTestEnv();
+  bundle = await bundleTestWorkflows();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+interface Harness {
+  sim: AtlasSimulator;
+  atlas: AtlasClient;
+  worker: Worker;
+  taskQueue: string;
+}
+
+/** Runs `body` with a fresh simulator, Atlas client and worker on a task queue of its own. */
+async function withHarness<T>(
+  simOptions: AtlasSimulatorOptions,
+  body: (h: Harness) => Promise<T>,
+  privateKey?: string
+): Promise<T> {
+  const sim = await startAtlasSimulator({ seed: SimulatorSeedSchema.parse(TEST_SEED), ...simOptions });
+  const atlas = simulatorAtlasClient(sim.url, privateKey);
+  const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
+  try {
+    const worker = await createTestWorker(env, bundle, taskQueue, atlas);
+    return await worker.runUntil(body({ sim, atlas, worker, taskQueue }));
+  } finally {
+    await atlas.close();
+    await sim.close();
+  }
+}
+
+function requestFor(clusterIndex: number, extra: Partial<RestoreRequestInput> = {}): RestoreRequestInput {
+  const cluster = TEST_CLUSTERS[clusterIndex]!;
+  return {
+    projectId: SEED_PROJECT_ID,
+    clusterName: cluster.name,
+    snapshotId: cluster.snapshotId,
+    targetClusterName: cluster.name,
+    polling: FAST_POLLING,
+    ...extra,
+  };
+}
+
+function posts(sim: AtlasSimulator): number {
+  return sim.requests.filter((r) => r.method === 'POST' && r.authenticated).length;
+}
+
+async function recordHistory(name: string, workflowId: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(history));
+}
+
+async function expectFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+test('a restore creates exactly one Atlas job, polls it to COMPLETED and returns a typed result', async () => {
+  await withHarness({ timing: { pendingMs: 200, queuedMs: 200, runningMs: 600 } }, async ({ sim, taskQueue }) => {
+    const started = await startRestore(env.client, requestFor(0), { taskQueue });
+    const result: RestoreResult = await started.handle.result();
+
+    const [job] = sim.restoreJobs();
+    expect(sim.restoreJobs()).toHaveLength(1);
+    expect(posts(sim)).toBe(1);
+    expect(result).toMatchObject({
+      outcome: 'COMPLETED',
+      workflowId: started.workflowId,
+      jobId: job!.id,
+      adoptedExistingJob: false,
+      target: {
+        projectId: SEED_PROJECT_ID,
+        clusterName: TEST_CLUSTERS[0]!.name,
+        snapshotId: TEST_CLUSTERS[0]!.snapshotId,
+        targetProjectId: SEED_PROJECT_ID,
+        targetClusterName: TEST_CLUSTERS[0]!.name,
+      },
+    });
+    expect(result.restoreFinishedDate).not.toBeNull();
+    expect(result.expirationDate).not.toBeNull();
+    expect(result.pollCount).toBeGreaterThanOrEqual(1);
+    const status = await started.handle.query(restoreStatusQuery);
+    expect(status).toMatchObject({ phase: 'COMPLETED', atlasStatus: 'COMPLETED', jobId: job!.id });
+    await recordHistory('completed', started.workflowId);
+  });
+});
+
+test('a job Atlas reports FAILED ends the workflow with RestoreFailed', async () => {
+  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome: 'FAILED' }, async (h) => {
+    const started = await startRestore(env.client, requestFor(1), { taskQueue: h.taskQueue });
+    const failure = await expectFailure(started.handle.result());
+    expect(failure.type).toBe('RestoreFailed');
+    expect(failure.message).toContain(h.sim.restoreJobs()[0]!.id);
+    const status = await started.handle.query(restoreStatusQuery);
+    expect(status).toMatchObject({ phase: 'FAILED', atlasStatus: 'FAILED' });
+    await recordHistory('failed', started.workflowId);
+  });
+});
+
+test('a job that outlives the deadline ends with RestoreDeadlineExceeded', async () => {
+  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 3_600_000 } }, async (h) => {
+    const started = await startRestore(env.client, requestFor(2, { deadlineSeconds: 5 }), { taskQueue: h.taskQueue });
+    const t0 = Date.now();
+    const failure = await expectFailure(started.handle.result());
+    expect(failure.type).toBe('RestoreDeadlineExceeded');
+    expect(failure.message).toContain('RUNNING');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const status = await started.handle.query(restoreStatusQuery);
+    expect(status.phase).toBe('DEADLINE_EXCEEDED');
+    expect(posts(h.sim)).toBe(1);
+    await recordHistory('deadline', started.workflowId);
+  });
+});
+
+test('the caller named in notify receives a typed restoreFinished signal, on success and on failure', async () => {
+  for (const outcome of ['COMPLETED', 'FAILED'] as const) {
+    await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome }, async (h) => {
+      const caller = await env.client.workflow.start('awaitRestoreSignalWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId: `caller-${outcome}-${Date.now()}`,
+      });
+      const request = requestFor(3, { notify: { workflowId: caller.workflowId } });
+      const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
+      await started.handle.result().catch(() => undefined);
+      const notification = (await caller.result()) as RestoreFinishedNotification;
+      expect(notification).toMatchObject({
+        workflowId: started.workflowId,
+        outcome,
+        jobId: h.sim.restoreJobs()[0]!.id,
+        atlasStatus: outcome,
+      });
+      if (outcome === 'COMPLETED') {
+        expect(notification.result?.jobId).toBe(notification.jobId);
+        expect(notification.failure).toBeNull();
+      } else {
+        expect(notification.failure?.type).toBe('RestoreFailed');
+        expect(notification.result).toBeNull();
+      }
+      expect((await started.handle.query(restoreStatusQuery)).notified).toBe(true);
+    });
+  }
+});
+
+test('the status query shows live progress while the job runs', async () => {
+  await withHarness({ timing: { pendingMs: 500, queuedMs: 500, runningMs: 4000 } }, async (h) => {
+    const started = await startRestore(env.client, requestFor(4), { taskQueue: h.taskQueue });
+    const seen = new Set<string>();
+    let status = await started.handle.query(restoreStatusQuery);
+    while (status.phase !== 'COMPLETED') {
+      if (status.atlasStatus) seen.add(status.atlasStatus);
+      if (status.atlasStatus === 'RUNNING') {
+        expect(status).toMatchObject({ phase: 'POLLING', jobId: h.sim.restoreJobs()[0]!.id, lastError: null });
+        expect(status.pollCount).toBeGreaterThan(0);
+        expect(Date.parse(status.deadlineAt)).toBeGreaterThan(Date.parse(status.startedAt));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      status = await started.handle.query(restoreStatusQuery);
+    }
+    expect(seen).toContain('RUNNING');
+    expect(status.jobFinishedAt).not.toBeNull();
+  });
+});
+
+test('a long restore continues as new below the history threshold and still completes once', async () => {
+  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 6000 } }, async (h) => {
+    const request = requestFor(5, { continueAsNewAfterEvents: 30 });
+    const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
+    const result = await env.client.workflow.getHandle(started.workflowId).result();
+    const status = await env.client.workflow.getHandle(started.workflowId).query(restoreStatusQuery);
+    expect(status.continuedAsNew).toBeGreaterThanOrEqual(2);
+    expect(status.phase).toBe('COMPLETED');
+    expect((result as RestoreResult).pollCount).toBeGreaterThan(status.continuedAsNew);
+    expect(posts(h.sim)).toBe(1);
+    const history = await env.client.workflow.getHandle(started.workflowId).fetchHistory();
+    expect(history.events?.length).toBeLessThan(60);
+    await recordHistory('continued-as-new', started.workflowId);
+  });
+});
+
+test('a second start for the same target attaches to the running restore; another snapshot is refused', async () => {
+  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 1500 } }, async (h) => {
+    const first = await startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue });
+    const again = await startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue });
+    expect(again).toMatchObject({ started: false, workflowId: first.workflowId, runId: first.runId });
+    const other = { ...requestFor(6), snapshotId: TEST_CLUSTERS[7]!.snapshotId };
+    await expect(startRestore(env.client, other, { taskQueue: h.taskQueue })).rejects.toBeInstanceOf(
+      RestoreAlreadyRunningError
+    );
+    await expect(startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue, onRunning: 'fail' })).rejects.toThrow(
+      /already running/
+    );
+    await first.handle.result();
+    expect(posts(h.sim)).toBe(1);
+  });
+});
+
+test.each([
+  { name: 'an unknown cluster', override: { clusterName: 'no-such-cluster' }, type: 'AtlasNotFound', message: /CLUSTER_NOT_FOUND/ },
+  {
+    name: 'an unknown project',
+    override: { projectId: 'aaaaaaaaaaaaaaaaaaaaaaaa', targetProjectId: SEED_PROJECT_ID },
+    type: 'AtlasNotFound',
+    message: /GROUP_NOT_FOUND/,
+  },
+])('$name fails fast with $type and no job', async ({ override, type, message }) => {
+  await withHarness({}, async (h) => {
+    const started = await startRestore(env.client, requestFor(8, override), { taskQueue: h.taskQueue });
+    const failure = await expectFailure(started.handle.result());
+    expect(failure.type).toBe(type);
+    expect(failure.message).toMatch(message);
+    expect(h.sim.restoreJobs()).toHaveLength(0);
+  });
+});
+
+test('wrong Atlas credentials fail with AtlasAuthFailed and never leak the key', async () => {
+  const wrongKey = 'ffffffff-0000-4000-8000-000000000000';
+  await withHarness(
+    {},
+    async (h) => {
+      const started = await startRestore(env.client, requestFor(9), { taskQueue: h.taskQueue });
+      const failure = await expectFailure(started.handle.result());
+      expect(failure.type).toBe('AtlasAuthFailed');
+      const history = JSON.stringify(await started.handle.fetchHistory());
+      expect(history).not.toContain(wrongKey);
+      expect(history).not.toMatch(/response="?[0-9a-f]{32}/);
+    },
+    wrongKey
+  );
+});
+
+test('a raw start with invalid JSON input fails with InvalidRestoreRequest before any Atlas call', async () => {
+  await withHarness({}, async (h) => {
+    const handle = await env.client.workflow.start(RESTORE_WORKFLOW_TYPE, {
+      taskQueue: h.taskQueue,
+      workflowId: `raw-invalid-${Date.now()}`,
+      args: [{ projectId: 'not-an-id', clusterName: 'M2AWS', snapshotId: 42, targetClusterName: '', privateKey: 'x' }],
+    });
+    const failure = await expectFailure(handle.result());
+    expect(failure.type).toBe('InvalidRestoreRequest');
+    expect(failure.message).toMatch(/credential/);
+    expect(h.sim.requests).toHaveLength(0);
+  });
+});

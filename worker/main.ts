@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
+import { AtlasClient } from '../activities/atlas/atlas-client';
+import { parseWorkerConfig, WorkerConfigError, type WorkerConfig } from './config';
+import { createRestoreWorker } from './create-worker';
+
+/**
+ * Entry point of the worker process: reads the environment, connects to Temporal and Atlas, runs until SIGINT or
+ * SIGTERM, then lets running activities finish (the Temporal runtime drains the worker on those signals).
+ */
+async function run(): Promise<void> {
+  const config = parseWorkerConfig(process.env, (path) => readFileSync(path, 'utf8'));
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const atlas = new AtlasClient({
+    baseUrl: config.atlas.baseUrl,
+    credentials: { publicKey: config.atlas.publicKey, privateKey: config.atlas.privateKey },
+    timeouts: config.atlas.timeouts,
+  });
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  try {
+    const worker = await createRestoreWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      atlas,
+      workflowBundle: config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : undefined,
+      tuning: {
+        maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
+        maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
+        maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      },
+    });
+    console.log(
+      `atlas-restore worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
+        `(namespace ${config.temporal.namespace}), Atlas at ${config.atlas.baseUrl}`
+    );
+    await worker.run();
+    console.log('atlas-restore worker stopped');
+  } finally {
+    await connection.close();
+    await atlas.close();
+  }
+}
+
+function connectionOptions(temporal: WorkerConfig['temporal']): NativeConnectionOptions {
+  const tls = temporal.tls;
+  return {
+    address: temporal.address,
+    apiKey: temporal.apiKey,
+    tls: tls
+      ? {
+          serverNameOverride: tls.serverNameOverride,
+          serverRootCACertificate: tls.serverRootCACertificatePath
+            ? readFileSync(tls.serverRootCACertificatePath)
+            : undefined,
+          clientCertPair: tls.clientCertPairPaths
+            ? { crt: readFileSync(tls.clientCertPairPaths.crt), key: readFileSync(tls.clientCertPairPaths.key) }
+            : undefined,
+        }
+      : undefined,
+  };
+}
+
+run().catch((err) => {
+  console.error(err instanceof WorkerConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+/** The single entry the worker bundles: every workflow this worker runs. */
+export { restoreSnapshotWorkflow } from './restore-snapshot';

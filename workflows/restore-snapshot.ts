@@ -1,0 +1,337 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RestoreActivities } from '../activities/restore-activities';
+import { AtlasFailureType } from '../contract/atlas-failures';
+import { isFinalRestoreJobStatus } from '../contract/atlas-ids';
+import {
+  NotifyTargetSchema,
+  PollingSchema,
+  RestoreFailureType,
+  parseRestoreRequest,
+  type NotifyTarget,
+  type RestoreError,
+  type RestoreFinishedNotification,
+  type RestoreJobView,
+  type RestoreRequest,
+  type RestoreRequestInput,
+  type RestoreResult,
+  type RestoreStatus,
+  type RestoreTarget,
+} from '../contract/restore';
+import { restoreFinishedSignal, restoreStatusQuery } from './messages';
+import { pollDelayMs } from './poll-schedule';
+
+/** State carried from one run to the next when the workflow continues as new. Internal to the workflow. */
+export interface RestoreContinuation {
+  status: RestoreStatus;
+}
+
+/** How long the create step may keep retrying before the restore is reported as failed. */
+const CREATE_STEP_TIMEOUT_MS = 15 * 60 * 1000;
+const ACTIVITY_START_TO_CLOSE = '2 minutes';
+/** A failed create is followed by one last look for a job an ambiguous attempt may have made. */
+const FIND_STEP_TIMEOUT_MS = 5 * 60 * 1000;
+
+/** Poll errors after which waiting longer cannot help: the job, cluster or endpoint is gone or misbehaving. */
+const FATAL_POLL_FAILURES: readonly string[] = [
+  AtlasFailureType.NOT_FOUND,
+  AtlasFailureType.ENDPOINT_GONE,
+  AtlasFailureType.BAD_REQUEST,
+  AtlasFailureType.RESPONSE_INVALID,
+];
+
+/**
+ * Restores an Atlas shared-tier snapshot onto a target cluster, exactly once, and waits for Atlas to finish:
+ * creates the job (adopting one an earlier attempt made), polls it on workflow timers until COMPLETED or FAILED or
+ * the deadline, keeps a live status for the `restoreStatus` query, signals the caller named in `notify`, and
+ * returns a {@link RestoreResult} or fails with a typed `ApplicationFailure` ({@link RestoreFailureType}).
+ */
+export async function restoreSnapshotWorkflow(
+  input: RestoreRequestInput,
+  continuation?: RestoreContinuation
+): Promise<RestoreResult> {
+  const parsed = parseRestoreRequest(input);
+  if (!parsed.success) {
+    await notifyInvalidRequest(input, parsed.error);
+    throw ApplicationFailure.create({
+      message: `Invalid restore request:\n${parsed.error}`,
+      type: RestoreFailureType.INVALID_REQUEST,
+      nonRetryable: true,
+    });
+  }
+  const request = parsed.data;
+  const status = continuation?.status ?? initialStatus(request);
+  setHandler(restoreStatusQuery, () => status);
+
+  if (status.jobId === null) {
+    const job = await createJob(request, status);
+    applyJob(status, job);
+  }
+  const jobId = status.jobId as string;
+  const polling = PollingSchema.parse(request.polling ?? {});
+  const deadlineMs = Date.parse(status.deadlineAt);
+
+  while (!isFinalRestoreJobStatus(status.atlasStatus ?? '')) {
+    const now = Date.now();
+    if (now >= deadlineMs) return finish(request, status, deadlineFailure(status));
+    if (shouldContinueAsNew(request)) {
+      status.continuedAsNew += 1;
+      log.info('Continuing as new to keep history short', { historyLength: workflowInfo().historyLength });
+      await continueAsNew<typeof restoreSnapshotWorkflow>(input, { status });
+    }
+    const errorBackoff = status.lastError !== null ? polling.maxIntervalSeconds * 1000 : 0;
+    const delay = Math.min(Math.max(pollDelayMs(polling, status.pollCount, Math.random), errorBackoff), deadlineMs - now);
+    status.phase = 'POLLING';
+    status.nextPollAt = new Date(now + delay).toISOString();
+    touch(status);
+    await sleep(delay);
+    status.nextPollAt = null;
+    await pollOnce(request, status, jobId, deadlineMs);
+  }
+
+  if (status.atlasStatus === 'COMPLETED') return finish(request, status, null);
+  return finish(request, status, {
+    type: RestoreFailureType.RESTORE_FAILED,
+    message: `Atlas reported restore job ${jobId} as FAILED`,
+  });
+}
+
+function initialStatus(request: RestoreRequest): RestoreStatus {
+  const now = new Date();
+  return {
+    workflowId: workflowInfo().workflowId,
+    phase: 'CREATING',
+    target: targetOf(request),
+    jobId: null,
+    adoptedExistingJob: false,
+    atlasStatus: null,
+    pollCount: 0,
+    continuedAsNew: 0,
+    lastError: null,
+    startedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    deadlineAt: new Date(now.getTime() + request.deadlineSeconds * 1000).toISOString(),
+    nextPollAt: null,
+    jobScheduledAt: null,
+    jobFinishedAt: null,
+    jobExpiresAt: null,
+    finishedAt: null,
+    notified: null,
+  };
+}
+
+function targetOf(request: RestoreRequest): RestoreTarget {
+  return {
+    projectId: request.projectId,
+    clusterName: request.clusterName,
+    snapshotId: request.snapshotId,
+    targetProjectId: request.targetProjectId ?? request.projectId,
+    targetClusterName: request.targetClusterName,
+  };
+}
+
+async function createJob(request: RestoreRequest, status: RestoreStatus): Promise<RestoreJobView> {
+  const remainingMs = Date.parse(status.deadlineAt) - Date.now();
+  const { createRestoreJob } = proxyActivities<RestoreActivities>({
+    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    scheduleToCloseTimeout: Math.max(1000, Math.min(CREATE_STEP_TIMEOUT_MS, remainingMs)),
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  const { findRestoreJob } = proxyActivities<RestoreActivities>({
+    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    scheduleToCloseTimeout: FIND_STEP_TIMEOUT_MS,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  });
+  const spec = { ...status.target, notBefore: status.startedAt };
+  try {
+    const created = await createRestoreJob({ ...spec, lookupFirst: false });
+    status.adoptedExistingJob = created.adopted;
+    return created.job;
+  } catch (err) {
+    const failure = describeFailure(err);
+    recordError(status, failure);
+    if (!failure.retryable) return finish(request, status, { type: failure.type, message: failure.message });
+    // The create step ran out of time on errors that may have hidden a successful POST: look once more.
+    const found = await findRestoreJob(spec).catch(() => null);
+    if (found) {
+      status.adoptedExistingJob = true;
+      return found;
+    }
+    return finish(request, status, {
+      type: RestoreFailureType.ATLAS_UNAVAILABLE,
+      message: `Could not create the restore job: ${failure.message}`,
+    });
+  }
+}
+
+async function pollOnce(request: RestoreRequest, status: RestoreStatus, jobId: string, deadlineMs: number) {
+  const remainingMs = deadlineMs - Date.now();
+  const { getRestoreJob } = proxyActivities<RestoreActivities>({
+    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    scheduleToCloseTimeout: Math.max(1000, remainingMs),
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  });
+  status.pollCount += 1;
+  try {
+    applyJob(status, await getRestoreJob({ projectId: request.projectId, clusterName: request.clusterName, jobId }));
+    status.lastError = null;
+  } catch (err) {
+    const failure = describeFailure(err);
+    recordError(status, failure);
+    if (FATAL_POLL_FAILURES.includes(failure.type)) {
+      return finish(request, status, { type: failure.type, message: failure.message });
+    }
+    log.warn('Status poll failed; will poll again', { jobId, type: failure.type, message: failure.message });
+  }
+}
+
+function applyJob(status: RestoreStatus, job: RestoreJobView): void {
+  status.jobId = job.id;
+  status.atlasStatus = job.status;
+  status.jobScheduledAt = job.restoreScheduledDate;
+  status.jobFinishedAt = job.restoreFinishedDate;
+  status.jobExpiresAt = job.expirationDate;
+  status.phase = 'POLLING';
+  touch(status);
+}
+
+function shouldContinueAsNew(request: RestoreRequest): boolean {
+  const info = workflowInfo();
+  return info.historyLength >= request.continueAsNewAfterEvents || info.continueAsNewSuggested;
+}
+
+interface DescribedFailure {
+  type: string;
+  message: string;
+  retryable: boolean;
+}
+
+function describeFailure(err: unknown): DescribedFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    return { type: cause.type ?? 'Error', message: cause.message, retryable: !cause.nonRetryable };
+  }
+  if (cause instanceof TimeoutFailure) {
+    return { type: 'ActivityTimeout', message: `Atlas call timed out (${cause.timeoutType})`, retryable: true };
+  }
+  return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause), retryable: true };
+}
+
+function recordError(status: RestoreStatus, failure: DescribedFailure): void {
+  const at = new Date().toISOString();
+  status.lastError = { type: failure.type, message: failure.message, at } satisfies RestoreError;
+  status.updatedAt = at;
+}
+
+function touch(status: RestoreStatus): void {
+  status.updatedAt = new Date().toISOString();
+}
+
+function deadlineFailure(status: RestoreStatus): { type: string; message: string } {
+  const job = status.jobId ? `Atlas job ${status.jobId} was still ${status.atlasStatus ?? 'unknown'}` : 'no job';
+  return {
+    type: RestoreFailureType.DEADLINE_EXCEEDED,
+    message: `Restore deadline ${status.deadlineAt} passed: ${job}; it may still finish in Atlas`,
+  };
+}
+
+/**
+ * Ends the restore: sets the final phase, tells the caller, and returns the result or throws the typed failure.
+ * Typed `never` on failure so callers can `return finish(...)` from any depth.
+ */
+function finish(request: RestoreRequest, status: RestoreStatus, failure: null): Promise<RestoreResult>;
+function finish(request: RestoreRequest, status: RestoreStatus, failure: { type: string; message: string }): Promise<never>;
+async function finish(
+  request: RestoreRequest,
+  status: RestoreStatus,
+  failure: { type: string; message: string } | null
+): Promise<RestoreResult> {
+  const finishedAt = new Date().toISOString();
+  status.finishedAt = finishedAt;
+  status.updatedAt = finishedAt;
+  status.nextPollAt = null;
+  status.phase =
+    failure === null ? 'COMPLETED' : failure.type === RestoreFailureType.DEADLINE_EXCEEDED ? 'DEADLINE_EXCEEDED' : 'FAILED';
+  const result: RestoreResult | null =
+    failure === null
+      ? {
+          workflowId: status.workflowId,
+          outcome: 'COMPLETED',
+          target: status.target,
+          jobId: status.jobId as string,
+          adoptedExistingJob: status.adoptedExistingJob,
+          restoreScheduledDate: status.jobScheduledAt,
+          restoreFinishedDate: status.jobFinishedAt,
+          expirationDate: status.jobExpiresAt,
+          pollCount: status.pollCount,
+          startedAt: status.startedAt,
+          finishedAt,
+        }
+      : null;
+  if (request.notify) {
+    status.notified = await notifyCaller(request.notify, {
+      workflowId: status.workflowId,
+      outcome: failure === null ? 'COMPLETED' : 'FAILED',
+      target: status.target,
+      jobId: status.jobId,
+      atlasStatus: status.atlasStatus,
+      failure,
+      result,
+      finishedAt,
+    });
+  }
+  if (result !== null) return result;
+  throw ApplicationFailure.create({
+    message: (failure as { message: string }).message,
+    type: (failure as { type: string }).type,
+    nonRetryable: true,
+    details: [{ status }],
+  });
+}
+
+async function notifyCaller(notify: NotifyTarget, notification: RestoreFinishedNotification): Promise<boolean> {
+  try {
+    await getExternalWorkflowHandle(notify.workflowId, notify.runId).signal(restoreFinishedSignal, notification);
+    return true;
+  } catch (err) {
+    log.warn('Could not signal the caller workflow', {
+      callerWorkflowId: notify.workflowId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return false;
+  }
+}
+
+/** An invalid request still tells a well-named caller why, so nobody waits for a signal that never comes. */
+async function notifyInvalidRequest(input: unknown, error: string): Promise<void> {
+  const raw = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  const notify = NotifyTargetSchema.safeParse(raw.notify);
+  if (!notify.success) return;
+  const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).slice(0, 200) : '');
+  await notifyCaller(notify.data, {
+    workflowId: workflowInfo().workflowId,
+    outcome: 'FAILED',
+    target: {
+      projectId: text('projectId'),
+      clusterName: text('clusterName'),
+      snapshotId: text('snapshotId'),
+      targetProjectId: text('targetProjectId') || text('projectId'),
+      targetClusterName: text('targetClusterName'),
+    },
+    jobId: null,
+    atlasStatus: null,
+    failure: { type: RestoreFailureType.INVALID_REQUEST, message: `Invalid restore request:\n${error}` },
+    result: null,
+    finishedAt: new Date().toISOString(),
+  });
+}
