@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   });
   const runningMs = Number(values['running-seconds']) * 1000;
   if (!Number.isFinite(runningMs) || runningMs < 0) throw new Error('--running-seconds must be a number ≥ 0');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const say = (line: string) => console.log(line);
 
   const binary = resolveTemporalBinary(process.env, say);

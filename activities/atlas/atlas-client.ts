@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { DigestChallengeError, DigestSession, type DigestDecision } from './digest-auth';
+import { DigestChallengeError, DigestSession } from './digest-auth';
 import { AtlasApiError, AtlasResponseValidationError, type AtlasRateLimit } from './errors';
 import { joinPaths, path, type AtlasPath } from './path';
 import { parseRetryAfter } from './retry-after';
@@ -264,14 +264,14 @@ export class AtlasClient {
     let response = await this.#send(call, target, body, authorization, init);
     if (response.statusCode !== 401) return { response, authenticated: authorization !== undefined };
 
-    let decision: DigestDecision;
     try {
-      decision = this.#digest.onUnauthorized(header(response.headers, 'www-authenticate'), authorization !== undefined);
+      // The first 401 of a call never proves the key wrong: a preemptively reused nonce may be unknown to the Atlas
+      // node that answered (even with stale=false). Adopt the fresh challenge and try exactly once more.
+      this.#digest.onUnauthorized(header(response.headers, 'www-authenticate'), false);
     } catch (err) {
       if (!(err instanceof DigestChallengeError)) throw err;
       return { response, authenticated: authorization !== undefined, challengeProblem: err };
     }
-    if (decision === 'fail') return { response, authenticated: true };
 
     // The challenge's body is of no use; release the connection before the (single) authenticated attempt.
     await response.body.dump().catch(() => undefined);

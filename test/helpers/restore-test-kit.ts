@@ -26,7 +26,7 @@ export const TEST_SEED: SimulatorSeedInput = {
 export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is unset: run through jest (the temporal project starts a server)');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   return TestWorkflowEnvironment.createFromExistingServer({ address });
 }
 
@@ -38,13 +38,24 @@ export async function bundleTestWorkflows(): Promise<WorkflowBundleWithSourceMap
   });
 }
 
-/** An Atlas client for the simulator with short keep-alive, so tests end without dangling sockets. */
-export function simulatorAtlasClient(url: string, privateKey = DEFAULT_SIMULATOR_PRIVATE_KEY): AtlasClient {
-  return new AtlasClient({
+/** An Atlas client for the simulator with short keep-alive, and a `close` that also closes its connection pool. */
+export function simulatorAtlasClient(
+  url: string,
+  privateKey = DEFAULT_SIMULATOR_PRIVATE_KEY
+): { atlas: AtlasClient; close: () => Promise<void> } {
+  const dispatcher = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 });
+  const atlas = new AtlasClient({
     baseUrl: url,
     credentials: { publicKey: DEFAULT_SIMULATOR_PUBLIC_KEY, privateKey },
-    dispatcher: new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 }),
+    dispatcher,
   });
+  return {
+    atlas,
+    close: async () => {
+      await atlas.close();
+      await dispatcher.close();
+    },
+  };
 }
 
 /** A worker on its own task queue with the real activities against the given Atlas client. */

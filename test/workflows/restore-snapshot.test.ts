@@ -58,13 +58,13 @@ async function withHarness<T>(
   privateKey?: string
 ): Promise<T> {
   const sim = await startAtlasSimulator({ seed: SimulatorSeedSchema.parse(TEST_SEED), ...simOptions });
-  const atlas = simulatorAtlasClient(sim.url, privateKey);
+  const { atlas, close } = simulatorAtlasClient(sim.url, privateKey);
   const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
   try {
     const worker = await createTestWorker(env, bundle, taskQueue, atlas);
     return await worker.runUntil(body({ sim, atlas, worker, taskQueue }));
   } finally {
-    await atlas.close();
+    await close();
     await sim.close();
   }
 }
