@@ -1,31 +1,66 @@
 import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
-import type { RestoreJobView } from '../contract/restore';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  RestoreFailureType,
+  type ApiFamily,
+  type ApiFamilyChoice,
+  type Delivery,
+  type RestoreJobView,
+} from '../contract/restore';
 import type { AtlasClient } from './atlas/atlas-client';
-import type { TenantRestoreJob } from './atlas/schemas';
+import type { AtlasRestoreJob } from './atlas/schemas';
+import { detectFamily, latestCompletedSnapshot } from './source-resolution';
 import { toApplicationFailure } from './to-application-failure';
 
-/** The Atlas calls the restore activities need; the worker passes an {@link AtlasClient}. */
-export type RestoreJobsApi = Pick<AtlasClient, 'createTenantRestoreJob' | 'getTenantRestoreJob' | 'listTenantRestoreJobs'>;
+/** The Atlas calls the restore activities make; the worker passes an {@link AtlasClient}. */
+export type RestoreJobsApi = Pick<
+  AtlasClient,
+  'createRestoreJob' | 'getRestoreJob' | 'listRestoreJobs' | 'listSnapshots' | 'requestDownload'
+>;
 
 /** What the activities are built from. */
 export interface RestoreActivityDeps {
   atlas: RestoreJobsApi;
+  /**
+   * Whether DOWNLOAD links may be handed to Temporal. They are secrets, so the worker allows it only with payload
+   * encryption (or when the operator explicitly accepted links in clear).
+   */
+  allowSnapshotUrls: boolean;
 }
 
-/** Identifies the restore the workflow asked for. */
+/** Input of `resolveSource`. */
+export interface ResolveSourceInput {
+  projectId: string;
+  clusterName: string;
+  family: ApiFamilyChoice;
+  snapshotId: string;
+}
+
+/** Output of `resolveSource`. */
+export interface ResolvedSource {
+  family: ApiFamily;
+  familyReason: string;
+  snapshotId: string;
+}
+
+/** Identifies the job the workflow asked for. */
 export interface RestoreJobSpec {
+  family: ApiFamily;
   projectId: string;
   clusterName: string;
   snapshotId: string;
-  targetProjectId: string;
-  targetClusterName: string;
+  delivery: Delivery;
+  /** Null for a DOWNLOAD. */
+  targetProjectId: string | null;
+  /** Null for a DOWNLOAD. */
+  targetClusterName: string | null;
+  /** ISO time the workflow started: a job of ours cannot have been scheduled before it. */
+  notBefore: string;
 }
 
 /** Input of `createRestoreJob`. */
 export interface CreateRestoreJobInput extends RestoreJobSpec {
-  /** ISO time the workflow decided to create the job: a job of ours cannot have been scheduled before it. */
-  notBefore: string;
-  /** Look for an existing job even on the first attempt (e.g. after a continue-as-new lost track of one). */
+  /** Look for an existing job even on the first attempt. */
   lookupFirst: boolean;
 }
 
@@ -36,16 +71,12 @@ export interface CreateRestoreJobOutput {
   adopted: boolean;
 }
 
-/** Input of `getRestoreJob`. */
-export interface GetRestoreJobInput {
+/** Input of `getRestoreJob` and `getSnapshotUrl`. */
+export interface JobRef {
+  family: ApiFamily;
   projectId: string;
   clusterName: string;
   jobId: string;
-}
-
-/** Input of `findRestoreJob`. */
-export interface FindRestoreJobInput extends RestoreJobSpec {
-  notBefore: string;
 }
 
 /** Atlas stamps jobs with its own clock, to the second; allow for that much skew when matching. */
@@ -54,17 +85,18 @@ const LOOKUP_PAGE_SIZE = 100;
 const LOOKUP_MAX_PAGES = 10;
 
 /**
- * Builds the restore activities around an Atlas client (dependency injection, so tests and the worker wire
- * their own). Every Atlas error leaves through {@link toApplicationFailure}.
+ * Builds the restore activities around an Atlas client (dependency injection, so tests and the worker wire their
+ * own). Every Atlas error leaves through {@link toApplicationFailure}.
  */
 export function createActivities(deps: RestoreActivityDeps) {
   const { atlas } = deps;
 
-  async function findExistingJob(spec: FindRestoreJobInput, signal: AbortSignal): Promise<RestoreJobView | null> {
+  async function findExistingJob(spec: RestoreJobSpec, signal: AbortSignal): Promise<AtlasRestoreJob | null> {
     const notBeforeMs = Date.parse(spec.notBefore) - CLOCK_SKEW_ALLOWANCE_MS;
     for (let pageNum = 1; pageNum <= LOOKUP_MAX_PAGES; pageNum++) {
-      const page = await atlas.listTenantRestoreJobs(
+      const page = await atlas.listRestoreJobs(
         {
+          family: spec.family,
           groupId: spec.projectId,
           clusterName: spec.clusterName,
           pageNum,
@@ -73,9 +105,8 @@ export function createActivities(deps: RestoreActivityDeps) {
         },
         { signal }
       );
-      for (const job of page.results) {
-        if (matchesSpec(job, spec, notBeforeMs)) return toJobView(job);
-      }
+      const match = page.results.find((job) => matchesSpec(job, spec, notBeforeMs));
+      if (match) return match;
       // Jobs come newest first: once a page reaches older jobs, no later page can hold ours.
       const reachedOlderJobs = page.results.some((job) => scheduledMs(job) < notBeforeMs);
       if (reachedOlderJobs || page.results.length < LOOKUP_PAGE_SIZE) return null;
@@ -84,33 +115,64 @@ export function createActivities(deps: RestoreActivityDeps) {
   }
 
   return {
+    /** Picks the API family (`auto`) and the snapshot (`latest`) from Atlas's own answers; records why. */
+    async resolveSource(input: ResolveSourceInput): Promise<ResolvedSource> {
+      const signal = cancellationSignal();
+      try {
+        const cluster = { projectId: input.projectId, clusterName: input.clusterName };
+        const detected =
+          input.family === 'auto'
+            ? await detectFamily(atlas, cluster, signal)
+            : { family: input.family, reason: 'requested', firstPage: undefined };
+        const snapshotId =
+          input.snapshotId === 'latest'
+            ? (
+                await latestCompletedSnapshot(
+                  atlas,
+                  { ...cluster, family: detected.family },
+                  signal,
+                  detected.firstPage
+                )
+              ).id
+            : input.snapshotId;
+        log.info('Resolved restore source', { family: detected.family, reason: detected.reason, snapshotId });
+        return { family: detected.family, familyReason: detected.reason, snapshotId };
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
     /**
-     * Creates the Atlas restore job, at most once per workflow: on any retry (or when asked) it first looks for a
-     * job an earlier attempt created, since a timed-out POST may still have reached Atlas and Atlas has no
-     * idempotency key.
+     * Creates the Atlas restore (or download) job, at most once per workflow: on any retry (or when asked) it first
+     * looks for a job an earlier attempt created, since a timed-out POST may still have reached Atlas and Atlas has
+     * no idempotency key.
      */
     async createRestoreJob(input: CreateRestoreJobInput): Promise<CreateRestoreJobOutput> {
+      if (input.delivery === 'DOWNLOAD' && !deps.allowSnapshotUrls) throw downloadsDisabled();
       const signal = cancellationSignal();
       const { attempt } = activityInfo();
       try {
         if (attempt > 1 || input.lookupFirst) {
           const existing = await findExistingJob(input, signal);
           if (existing) {
-            log.info('Adopted the restore job an earlier attempt created', { jobId: existing.id, attempt });
-            return { job: existing, adopted: true };
+            log.info('Adopted the job an earlier attempt created', { jobId: existing.id, attempt });
+            return { job: toJobView(existing), adopted: true };
           }
         }
-        const job = await atlas.createTenantRestoreJob(
-          {
-            groupId: input.projectId,
-            clusterName: input.clusterName,
-            snapshotId: input.snapshotId,
-            targetDeploymentItemName: input.targetClusterName,
-            targetProjectId: input.targetProjectId,
-          },
-          { signal }
-        );
-        log.info('Created Atlas restore job', { jobId: job.id, status: job.status, attempt });
+        const ref = { family: input.family, groupId: input.projectId, clusterName: input.clusterName };
+        const job =
+          input.delivery === 'DOWNLOAD'
+            ? await atlas.requestDownload({ ...ref, snapshotId: input.snapshotId }, { signal })
+            : await atlas.createRestoreJob(
+                {
+                  ...ref,
+                  snapshotId: input.snapshotId,
+                  targetDeploymentItemName: input.targetClusterName as string,
+                  targetProjectId: input.targetProjectId as string,
+                },
+                { signal }
+              );
+        log.info('Created Atlas job', { jobId: job.id, status: job.status, delivery: input.delivery, attempt });
         return { job: toJobView(job), adopted: false };
       } catch (err) {
         throw toApplicationFailure(err);
@@ -118,22 +180,29 @@ export function createActivities(deps: RestoreActivityDeps) {
     },
 
     /** Reads the job's current status once; the workflow decides when to ask again. */
-    async getRestoreJob(input: GetRestoreJobInput): Promise<RestoreJobView> {
+    async getRestoreJob(input: JobRef): Promise<RestoreJobView> {
       try {
-        const job = await atlas.getTenantRestoreJob(
-          { groupId: input.projectId, clusterName: input.clusterName, restoreId: input.jobId },
-          { signal: cancellationSignal() }
-        );
-        return toJobView(job);
+        return toJobView(await readJob(atlas, input, cancellationSignal()));
       } catch (err) {
         throw toApplicationFailure(err);
       }
     },
 
     /** Looks for a job this workflow created, without creating one (used after the create step gave up). */
-    async findRestoreJob(input: FindRestoreJobInput): Promise<RestoreJobView | null> {
+    async findRestoreJob(input: RestoreJobSpec): Promise<RestoreJobView | null> {
       try {
-        return await findExistingJob(input, cancellationSignal());
+        const job = await findExistingJob(input, cancellationSignal());
+        return job ? toJobView(job) : null;
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /** A finished download's link, for the workflow's result only (never logged). */
+    async getSnapshotUrl(input: JobRef): Promise<string | null> {
+      if (!deps.allowSnapshotUrls) throw downloadsDisabled();
+      try {
+        return (await readJob(atlas, input, cancellationSignal())).snapshotUrl ?? null;
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -144,22 +213,38 @@ export function createActivities(deps: RestoreActivityDeps) {
 /** The activities the worker registers. */
 export type RestoreActivities = ReturnType<typeof createActivities>;
 
-function scheduledMs(job: TenantRestoreJob): number {
-  return job.restoreScheduledDate ? Date.parse(job.restoreScheduledDate) : Number.NaN;
-}
-
-function matchesSpec(job: TenantRestoreJob, spec: RestoreJobSpec, notBeforeMs: number): boolean {
-  return (
-    (job.deliveryType ?? 'RESTORE') === 'RESTORE' &&
-    job.snapshotId === spec.snapshotId &&
-    job.targetDeploymentItemName === spec.targetClusterName &&
-    (job.targetProjectId ?? spec.projectId) === spec.targetProjectId &&
-    scheduledMs(job) >= notBeforeMs
+function readJob(atlas: RestoreJobsApi, input: JobRef, signal: AbortSignal): Promise<AtlasRestoreJob> {
+  return atlas.getRestoreJob(
+    { family: input.family, groupId: input.projectId, clusterName: input.clusterName, restoreId: input.jobId },
+    { signal }
   );
 }
 
+function downloadsDisabled(): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: RestoreFailureType.DOWNLOADS_DISABLED,
+    nonRetryable: true,
+    message:
+      'This worker does not hand out snapshot download links: they are secrets and would sit in Temporal history in ' +
+      'clear. Configure PAYLOAD_ENCRYPTION_KEYS on the worker and its clients (or set ALLOW_PLAINTEXT_SNAPSHOT_URLS=true)',
+  });
+}
+
+function scheduledMs(job: AtlasRestoreJob): number {
+  return job.restoreScheduledDate ? Date.parse(job.restoreScheduledDate) : Number.NaN;
+}
+
+function matchesSpec(job: AtlasRestoreJob, spec: RestoreJobSpec, notBeforeMs: number): boolean {
+  const sameDelivery = (job.deliveryType ?? 'RESTORE') === spec.delivery;
+  const sameTarget =
+    spec.delivery === 'DOWNLOAD' ||
+    (job.targetDeploymentItemName === spec.targetClusterName &&
+      (job.targetProjectId ?? spec.projectId) === spec.targetProjectId);
+  return sameDelivery && sameTarget && job.snapshotId === spec.snapshotId && scheduledMs(job) >= notBeforeMs;
+}
+
 /** Keeps what the workflow needs; drops `snapshotUrl` (a secret) and links. */
-export function toJobView(job: TenantRestoreJob): RestoreJobView {
+export function toJobView(job: AtlasRestoreJob): RestoreJobView {
   return {
     id: job.id,
     status: job.status,

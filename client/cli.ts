@@ -9,9 +9,12 @@ const USAGE = `Usage: atlas-restore <command> [options]
 
 Commands:
   start   Start a restore (or attach to the identical one already running)
-            --project-id ID --cluster NAME --snapshot-id ID --target-cluster NAME
-            [--target-project-id ID] [--notify-workflow-id ID [--notify-run-id ID]]
+            --project-id ID --cluster NAME --snapshot-id ID|latest --target-cluster NAME
+            [--target-project-id ID] [--family auto|tenant-v1|tenant-v2|flex]
+            [--notify-workflow-id ID [--notify-run-id ID]]
             [--deadline-seconds N] [--on-running attach|fail] [--watch]
+          or, for a download link instead of a restore:
+            --download --project-id ID --cluster NAME --snapshot-id ID|latest [--watch]
             or --request FILE  (the workflow input as JSON; '-' reads stdin)
   status  Print a restore's live status        <workflow-id> | --target-project-id ID --target-cluster NAME
   watch   Follow a restore until it ends       <workflow-id> | --target-project-id ID --target-cluster NAME
@@ -19,7 +22,8 @@ Commands:
 
 Options: --json (machine-readable output), --help
 Environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (atlas-restore),
-             TEMPORAL_API_KEY, TEMPORAL_TLS_CERT_PATH / TEMPORAL_TLS_KEY_PATH / TEMPORAL_TLS_CA_PATH
+             TEMPORAL_API_KEY, TEMPORAL_TLS_CERT_PATH / TEMPORAL_TLS_KEY_PATH / TEMPORAL_TLS_CA_PATH,
+             PAYLOAD_ENCRYPTION_KEYS (same as the worker's, when payloads are encrypted)
 
 Exit codes: 0 success, 1 restore failed or not found, 2 bad usage or invalid request, 3 restore already running`;
 
@@ -37,6 +41,8 @@ const OPTIONS = {
   'notify-workflow-id': { type: 'string' },
   'notify-run-id': { type: 'string' },
   'deadline-seconds': { type: 'string' },
+  family: { type: 'string' },
+  download: { type: 'boolean' },
   'on-running': { type: 'string' },
   request: { type: 'string' },
   watch: { type: 'boolean' },
@@ -63,7 +69,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (line:
     if (command === 'start') return await start(values, env, out);
     if (command === 'status' || command === 'watch') {
       const workflowId = workflowIdFrom(rest, values);
-      return command === 'status' ? await status(workflowId, values, env, out) : await watch(workflowId, values, env, out);
+      return command === 'status'
+        ? await status(workflowId, values, env, out)
+        : await watch(workflowId, values, env, out);
     }
     throw new UsageError(`Unknown command "${command}"`);
   } catch (err) {
@@ -76,7 +84,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (line:
       return ExitCode.USAGE;
     }
     if (err instanceof RestoreAlreadyRunningError) {
-      out(values.json ? JSON.stringify({ error: err.name, message: err.message, workflowId: err.workflowId }) : err.message);
+      out(
+        values.json
+          ? JSON.stringify({ error: err.name, message: err.message, workflowId: err.workflowId })
+          : err.message
+      );
       return ExitCode.ALREADY_RUNNING;
     }
     throw err;
@@ -91,7 +103,9 @@ function requestFrom(values: Values): unknown {
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw new InvalidRestoreRequestError(`Invalid restore request: ${values.request} is not JSON (${(err as Error).message})`);
+      throw new InvalidRestoreRequestError(
+        `Invalid restore request: ${values.request} is not JSON (${(err as Error).message})`
+      );
     }
   }
   const request: Record<string, unknown> = {
@@ -107,6 +121,8 @@ function requestFrom(values: Values): unknown {
     throw new UsageError('--notify-run-id needs --notify-workflow-id');
   }
   if (values['deadline-seconds'] !== undefined) request.deadlineSeconds = Number(values['deadline-seconds']);
+  if (values.family !== undefined) request.family = values.family;
+  if (values.download) request.delivery = 'DOWNLOAD';
   // Leave unset flags out rather than sending undefined, so validation messages name only what is wrong.
   return Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
 }
@@ -117,11 +133,16 @@ async function start(values: Values, env: NodeJS.ProcessEnv, out: (line: string)
   const request = requestFrom(values);
   const ctx = await connectFromEnv(env);
   try {
-    const started = await startRestore(ctx.client, request as RestoreRequestInput, { taskQueue: ctx.taskQueue, onRunning });
+    const started = await startRestore(ctx.client, request as RestoreRequestInput, {
+      taskQueue: ctx.taskQueue,
+      onRunning,
+    });
     if (values.json) {
       out(JSON.stringify({ workflowId: started.workflowId, runId: started.runId, started: started.started }));
     } else {
-      out(`${started.started ? 'Started' : 'Already running, attached to'} restore ${started.workflowId} (run ${started.runId})`);
+      out(
+        `${started.started ? 'Started' : 'Already running, attached to'} restore ${started.workflowId} (run ${started.runId})`
+      );
     }
     return values.watch ? await follow(ctx.client, started.workflowId, values, out) : ExitCode.OK;
   } finally {
@@ -158,6 +179,9 @@ async function follow(
   const outcome = await watchRestore(client, workflowId, {
     onProgress: (s) => out(values.json ? JSON.stringify({ event: 'progress', status: s }) : formatStatusLine(s)),
   });
+  if (!values.json && outcome.outcome === 'COMPLETED' && outcome.result.snapshotUrl) {
+    out(`Snapshot download link (a secret, valid for a few hours): ${outcome.result.snapshotUrl}`);
+  }
   out(values.json ? JSON.stringify({ event: 'finished', ...outcome }) : formatOutcomeLine(outcome));
   return outcome.outcome === 'COMPLETED' ? ExitCode.OK : ExitCode.FAILED;
 }

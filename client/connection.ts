@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
+import { dataConverterFor } from '../codec/payload-encryption';
 import { DEFAULT_TASK_QUEUE } from '../contract/restore';
 
 /** Temporal settings a client process reads from its environment (the same variables as the worker). */
@@ -12,6 +13,9 @@ export const ClientEnvSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  /** The same `id:base64key,…` list the worker uses, when payloads are encrypted. */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  PAYLOAD_ENCRYPTION_KEYS_FILE: z.string().min(1).optional(),
 });
 /** Temporal settings of a client process. */
 export type ClientEnv = z.infer<typeof ClientEnvSchema>;
@@ -43,8 +47,11 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv): Promise<RestoreCli
           }
         : undefined,
   });
+  const keys =
+    e.PAYLOAD_ENCRYPTION_KEYS ??
+    (e.PAYLOAD_ENCRYPTION_KEYS_FILE ? readFileSync(e.PAYLOAD_ENCRYPTION_KEYS_FILE, 'utf8').trim() : undefined);
   return {
-    client: new Client({ connection, namespace: e.TEMPORAL_NAMESPACE }),
+    client: new Client({ connection, namespace: e.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(keys) }),
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     close: () => connection.close(),
   };

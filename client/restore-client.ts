@@ -9,7 +9,8 @@ import {
   DEFAULT_TASK_QUEUE,
   RESTORE_WORKFLOW_TYPE,
   parseRestoreRequest,
-  restoreWorkflowId,
+  restoreTargetOf,
+  workflowIdFor,
   type RestoreRequestInput,
   type RestoreResult,
   type RestoreStatus,
@@ -28,7 +29,7 @@ export class InvalidRestoreRequestError extends Error {
   override readonly name = 'InvalidRestoreRequestError';
 }
 
-/** Thrown when the target already has a running restore of a different snapshot (or `onRunning: 'fail'`). */
+/** Thrown when the target already has a running restore of another snapshot (or `onRunning: 'fail'`). */
 export class RestoreAlreadyRunningError extends Error {
   override readonly name = 'RestoreAlreadyRunningError';
   constructor(
@@ -82,15 +83,8 @@ export async function startRestore(
 ): Promise<StartedRestore> {
   const parsed = parseRestoreRequest(input);
   if (!parsed.success) throw new InvalidRestoreRequestError(`Invalid restore request:\n${parsed.error}`);
-  const request = parsed.data;
-  const target: RestoreTarget = {
-    projectId: request.projectId,
-    clusterName: request.clusterName,
-    snapshotId: request.snapshotId,
-    targetProjectId: request.targetProjectId ?? request.projectId,
-    targetClusterName: request.targetClusterName,
-  };
-  const workflowId = restoreWorkflowId(target);
+  const target = restoreTargetOf(parsed.data);
+  const workflowId = workflowIdFor(target);
   try {
     const handle = await client.workflow.start<typeof restoreSnapshotWorkflow>(RESTORE_WORKFLOW_TYPE, {
       args: [input],
@@ -153,6 +147,7 @@ function sameRestore(a: RestoreTarget, b: RestoreTarget): boolean {
     a.projectId === b.projectId &&
     a.clusterName === b.clusterName &&
     a.snapshotId === b.snapshotId &&
+    a.delivery === b.delivery &&
     a.targetProjectId === b.targetProjectId &&
     a.targetClusterName === b.targetClusterName
   );
@@ -160,5 +155,6 @@ function sameRestore(a: RestoreTarget, b: RestoreTarget): boolean {
 
 /** One-line description of a restore, for messages. */
 export function describeTarget(t: RestoreTarget): string {
-  return `snapshot ${t.snapshotId} of ${t.projectId}/${t.clusterName} onto ${t.targetProjectId}/${t.targetClusterName}`;
+  const source = `snapshot ${t.snapshotId} of ${t.projectId}/${t.clusterName}`;
+  return t.delivery === 'DOWNLOAD' ? `a download of ${source}` : `${source} onto ${t.targetProjectId}/${t.targetClusterName}`;
 }

@@ -26,7 +26,9 @@ export async function watchRestore(
     if (description.status.name !== 'RUNNING') break;
     const status = await getRestore(client, workflowId).catch(() => undefined);
     if (status) {
-      const key = [status.phase, status.atlasStatus, status.pollCount, status.lastError?.message, status.jobId].join('|');
+      const key = [status.phase, status.atlasStatus, status.pollCount, status.lastError?.message, status.jobId].join(
+        '|'
+      );
       if (key !== lastKey) options.onProgress(status);
       lastKey = key;
       if (FINAL_PHASES.has(status.phase)) break;
@@ -49,8 +51,9 @@ export function formatStatusLine(status: RestoreStatus): string {
   const job = status.jobId ? ` job ${status.jobId}` : '';
   const atlas = status.atlasStatus ? ` atlas=${status.atlasStatus}` : '';
   const adopted = status.adoptedExistingJob ? ' (adopted existing job)' : '';
+  const family = status.family ? ` family=${status.family}` : '';
   const error = status.lastError ? ` last error: ${status.lastError.type}: ${status.lastError.message}` : '';
-  return `[${time}] ${status.phase}${job}${atlas} polls=${status.pollCount}${adopted}${error}`;
+  return `[${time}] ${status.phase}${job}${atlas}${family} polls=${status.pollCount}${adopted}${error}`;
 }
 
 /** The final line: `restore <jobId> COMPLETED`, or `restore <jobId> FAILED (<type>): <message>`. */

@@ -13,6 +13,8 @@ export const RESTORE_WORKFLOW_TYPE = 'restoreSnapshotWorkflow';
 export const DEFAULT_TASK_QUEUE = 'atlas-restore';
 /** Query name that returns a {@link RestoreStatus}. */
 export const RESTORE_STATUS_QUERY = 'restoreStatus';
+/** Signal name that makes a waiting restore poll Atlas at once. */
+export const POLL_NOW_SIGNAL = 'pollNow';
 /** Signal name sent to the caller's workflow (`notify`) with a {@link RestoreFinishedNotification}. */
 export const RESTORE_FINISHED_SIGNAL = 'restoreFinished';
 
@@ -36,6 +38,8 @@ export const RestoreFailureType = {
   ATLAS_RESPONSE_INVALID: 'AtlasResponseInvalid',
   /** Atlas could not be reached, or kept failing, until the create step's time ran out. */
   ATLAS_UNAVAILABLE: 'AtlasUnavailable',
+  /** A DOWNLOAD was asked of a worker that does not hand out links (no payload encryption configured). */
+  DOWNLOADS_DISABLED: 'DownloadLinksDisabled',
 } as const;
 /** One of the {@link RestoreFailureType} values. */
 export type RestoreFailureType = (typeof RestoreFailureType)[keyof typeof RestoreFailureType];
@@ -67,35 +71,84 @@ export type NotifyTarget = z.infer<typeof NotifyTargetSchema>;
 /** Default overall deadline: well beyond the 4 h lifetime Atlas gives a restore job. */
 export const DEFAULT_DEADLINE_SECONDS = 8 * 3600;
 
+/** Which Atlas API family serves the source cluster; `auto` asks Atlas (see {@link ApiFamily}). */
+export const ApiFamilyChoiceSchema = z.enum(['auto', 'tenant-v1', 'tenant-v2', 'flex']);
+/** The family requested. */
+export type ApiFamilyChoice = z.infer<typeof ApiFamilyChoiceSchema>;
+/**
+ * A concrete Atlas API family: the shared-tier v1.0 endpoints (`backup/tenant/*`, the original specification), the
+ * same endpoints in v2 (`application/vnd.atlas.2023-01-01+json`), both sunset on 2026-01-22, and Flex
+ * (`flexClusters/{name}/backup/*`, `application/vnd.atlas.2024-11-13+json`), which M2/M5 clusters became.
+ */
+export type ApiFamily = Exclude<ApiFamilyChoice, 'auto'>;
+
+/** `RESTORE` replaces the target's data; `DOWNLOAD` asks Atlas for a download link to the snapshot instead. */
+export const DeliverySchema = z.enum(['RESTORE', 'DOWNLOAD']);
+/** What to do with the snapshot. */
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+/** Snapshot to use: an id, or `latest` for the newest COMPLETED snapshot of the source cluster. */
+export const SnapshotChoiceSchema = z
+  .string()
+  .refine((value) => value === 'latest' || ObjectIdSchema.safeParse(value).success, {
+    message: 'must be a 24-character lowercase hexadecimal Atlas id or "latest"',
+  });
+
 /**
  * The input of `restoreSnapshotWorkflow`. Strict: unknown keys are refused, so a credential can never ride along
  * in the input (the worker reads Atlas credentials from its own environment).
  */
-export const RestoreRequestSchema = z.strictObject({
-  /** Project (group) that owns the source cluster. */
-  projectId: ObjectIdSchema,
-  /** Source cluster whose snapshot is restored. */
-  clusterName: ClusterNameSchema,
-  /** Snapshot of the source cluster to restore. */
-  snapshotId: ObjectIdSchema,
-  /** Project of the target cluster; defaults to `projectId`. */
-  targetProjectId: ObjectIdSchema.optional(),
-  /** Cluster whose data is replaced by the snapshot. */
-  targetClusterName: ClusterNameSchema,
-  /** Workflow to signal with the outcome. */
-  notify: NotifyTargetSchema.optional(),
-  /** Poll spacing; every field has a default. */
-  polling: PollingSchema.optional(),
-  /** Give up (and report `RestoreDeadlineExceeded`) after this many seconds. */
-  deadlineSeconds: z
-    .number()
-    .int()
-    .min(5)
-    .max(7 * 24 * 3600)
-    .default(DEFAULT_DEADLINE_SECONDS),
-  /** Continue-as-new once the run's history reaches this many events (Temporal warns at 10,240). */
-  continueAsNewAfterEvents: z.number().int().min(30).max(10_000).default(2000),
-});
+export const RestoreRequestSchema = z
+  .strictObject({
+    /** Project (group) that owns the source cluster. */
+    projectId: ObjectIdSchema,
+    /** Source cluster whose snapshot is restored. */
+    clusterName: ClusterNameSchema,
+    /** Snapshot of the source cluster to restore, or `latest`. */
+    snapshotId: SnapshotChoiceSchema,
+    /** Project of the target cluster; defaults to `projectId`. */
+    targetProjectId: ObjectIdSchema.optional(),
+    /** Cluster whose data is replaced by the snapshot (required for RESTORE, unused for DOWNLOAD). */
+    targetClusterName: ClusterNameSchema.optional(),
+    /** Atlas API family of the source cluster; `auto` (default) decides from Atlas's own answers. */
+    family: ApiFamilyChoiceSchema.default('auto'),
+    /** RESTORE (default) or DOWNLOAD. */
+    delivery: DeliverySchema.default('RESTORE'),
+    /** Workflow to signal with the outcome. */
+    notify: NotifyTargetSchema.optional(),
+    /** Poll spacing; every field has a default. */
+    polling: PollingSchema.optional(),
+    /** Give up (and report `RestoreDeadlineExceeded`) after this many seconds. */
+    deadlineSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 3600)
+      .default(DEFAULT_DEADLINE_SECONDS),
+    /** Continue-as-new once the run's history reaches this many events (Temporal warns at 10,240). */
+    continueAsNewAfterEvents: z.number().int().min(30).max(10_000).default(2000),
+  })
+  .check(
+    // Runs even when other fields are invalid, so one message names every problem.
+    z.refine((r) => (r.delivery ?? 'RESTORE') !== 'RESTORE' || r.targetClusterName !== undefined, {
+      path: ['targetClusterName'],
+      message: 'is required for a RESTORE',
+      when: (payload) => isPlainObject(payload.value),
+    }),
+    z.refine(
+      (r) => r.delivery !== 'DOWNLOAD' || (r.targetClusterName === undefined && r.targetProjectId === undefined),
+      {
+        path: ['delivery'],
+        message: 'a DOWNLOAD has no target cluster or target project',
+        when: (payload) => isPlainObject(payload.value),
+      }
+    )
+  );
+
+function isPlainObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** A validated restore request, defaults applied. */
 export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;
 /** What a caller sends: optional fields may be left out. */
@@ -123,16 +176,22 @@ export function parseRestoreRequest(input: unknown): RestoreRequestParseResult {
     }
   }
   const parsed = RestoreRequestSchema.safeParse(input);
-  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: z.prettifyError(parsed.error) };
+  return parsed.success
+    ? { success: true, data: parsed.data }
+    : { success: false, error: z.prettifyError(parsed.error) };
 }
 
 /** The restore's coordinates, repeated in every status, result and notification. */
 export const RestoreTargetSchema = z.strictObject({
   projectId: z.string(),
   clusterName: z.string(),
+  /** The snapshot id; `latest` until the workflow has resolved it. */
   snapshotId: z.string(),
-  targetProjectId: z.string(),
-  targetClusterName: z.string(),
+  delivery: DeliverySchema,
+  /** Null for a DOWNLOAD. */
+  targetProjectId: z.string().nullable(),
+  /** Null for a DOWNLOAD. */
+  targetClusterName: z.string().nullable(),
 });
 /** The restore's coordinates. */
 export type RestoreTarget = z.infer<typeof RestoreTargetSchema>;
@@ -167,6 +226,10 @@ export const RestoreStatusSchema = z.strictObject({
   jobId: z.string().nullable(),
   /** True when the job was found already created by an earlier attempt of this workflow rather than posted. */
   adoptedExistingJob: z.boolean(),
+  /** The API family in use, once known. */
+  family: z.enum(['tenant-v1', 'tenant-v2', 'flex']).nullable(),
+  /** Why that family: requested, or what Atlas answered when `auto` asked. */
+  familyReason: z.string().nullable(),
   atlasStatus: z.string().nullable(),
   pollCount: z.number().int(),
   /** How many times this restore continued as new to keep its history short. */
@@ -194,6 +257,12 @@ export const RestoreResultSchema = z.strictObject({
   target: RestoreTargetSchema,
   jobId: z.string(),
   adoptedExistingJob: z.boolean(),
+  family: z.enum(['tenant-v1', 'tenant-v2', 'flex']),
+  /**
+   * DOWNLOAD only: the link to the snapshot archive, valid for a few hours. A secret: it is never logged, and it
+   * only sits in Temporal history encrypted (the worker refuses downloads without payload encryption unless told).
+   */
+  snapshotUrl: z.string().nullable(),
   restoreScheduledDate: z.string().nullable(),
   restoreFinishedDate: z.string().nullable(),
   expirationDate: z.string().nullable(),
@@ -223,4 +292,30 @@ export type RestoreFinishedNotification = z.infer<typeof RestoreFinishedNotifica
 /** The business key of a restore: one restore per target cluster at a time. */
 export function restoreWorkflowId(target: { targetProjectId: string; targetClusterName: string }): string {
   return `atlas-restore/${target.targetProjectId}/${target.targetClusterName}`;
+}
+
+/** The business key of a download: one per source snapshot at a time (a download wipes nothing). */
+export function downloadWorkflowId(source: { projectId: string; clusterName: string; snapshotId: string }): string {
+  return `atlas-download/${source.projectId}/${source.clusterName}/${source.snapshotId}`;
+}
+
+/** The restore's coordinates from a validated request (`latest` stays `latest` until the workflow resolves it). */
+export function restoreTargetOf(request: RestoreRequest): RestoreTarget {
+  const restore = request.delivery === 'RESTORE';
+  return {
+    projectId: request.projectId,
+    clusterName: request.clusterName,
+    snapshotId: request.snapshotId,
+    delivery: request.delivery,
+    targetProjectId: restore ? (request.targetProjectId ?? request.projectId) : null,
+    targetClusterName: restore ? (request.targetClusterName ?? null) : null,
+  };
+}
+
+/** The workflow id for a request: the target cluster for a RESTORE, the snapshot for a DOWNLOAD. */
+export function workflowIdFor(target: RestoreTarget): string {
+  if (target.delivery === 'DOWNLOAD' || target.targetProjectId === null || target.targetClusterName === null) {
+    return downloadWorkflowId(target);
+  }
+  return restoreWorkflowId({ targetProjectId: target.targetProjectId, targetClusterName: target.targetClusterName });
 }

@@ -51,6 +51,7 @@ async function main(): Promise<number> {
       namespace: 'default',
       taskQueue: DEFAULT_TASK_QUEUE,
       atlas,
+      allowSnapshotUrls: false,
     });
     say(`Worker polling task queue ${DEFAULT_TASK_QUEUE}`);
     const client = new Client({ connection: clientConnection });

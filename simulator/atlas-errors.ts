@@ -52,6 +52,11 @@ export class SimulatedAtlasError extends Error {
   }
 }
 
+/** 500 for anything the simulator did not foresee, and for an injected fault; Atlas's generic 500 code. */
+export function unexpectedError(): SimulatedAtlasError {
+  return new SimulatedAtlasError(500, 'UNEXPECTED_ERROR', 'Unexpected error.', []);
+}
+
 /** 404 for a project id that is well formed but unknown; wording from Atlas CLI recordings. */
 export function groupNotFound(groupId: string): SimulatedAtlasError {
   return new SimulatedAtlasError(404, 'GROUP_NOT_FOUND', `No group with ID ${groupId} exists.`, [groupId]);
@@ -104,5 +109,105 @@ export function methodNotAllowed(method: string, allowed: readonly string[]): Si
     {
       Allow: allowed.join(', '),
     }
+  );
+}
+
+/** 400 for a tenant (Cluster API) path naming a Flex cluster; wording from Atlas CLI recordings. */
+export function flexClusterInClusterApi(name: string): SimulatedAtlasError {
+  return new SimulatedAtlasError(
+    400,
+    'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API',
+    `Flex cluster ${name} cannot be used in the Cluster API.`,
+    [name]
+  );
+}
+
+/** 400 for a Flex API path naming a cluster that is not Flex; wording from Atlas CLI recordings. */
+export function nonFlexClusterInFlexApi(name: string): SimulatedAtlasError {
+  return new SimulatedAtlasError(
+    400,
+    'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API',
+    `Cannot use non-flex cluster ${name} in the flex API.`,
+    [name]
+  );
+}
+
+/** 410 for a sunset resource version; code and detail from the v2 spec's generic `gone` response. */
+export function versionGone(): SimulatedAtlasError {
+  return new SimulatedAtlasError(
+    410,
+    'VERSION_GONE',
+    'This happens when a resource is marked for sunset and the sunset date is in the past.',
+    []
+  );
+}
+
+/**
+ * 406 for a v2 request whose `Accept` names no resource version this endpoint has. Placeholder: code and detail
+ * are seen only in a third-party code comment ("406 INVALID_VERSION_DATE: Invalid accept header or version date."),
+ * not in MongoDB sources.
+ */
+export function invalidVersionDate(): SimulatedAtlasError {
+  return new SimulatedAtlasError(406, 'INVALID_VERSION_DATE', 'Invalid accept header or version date.', []);
+}
+
+/**
+ * 401 for a Bearer token the simulator did not issue or that has expired. Placeholder wording; the code is one the
+ * Atlas CLI handles (`UNAUTHORIZED`), but no public recording shows this answer.
+ */
+export function invalidAccessToken(): SimulatedAtlasError {
+  return new SimulatedAtlasError(401, 'UNAUTHORIZED', 'Invalid or expired access token.', []);
+}
+
+/**
+ * 429 for an empty token bucket, worded like the example on Atlas's rate-limit page. `Retry-After` repeats the wait
+ * the detail states, as Atlas documents the header for 429 answers; `headers` adds the `RateLimit-*` ones.
+ */
+export function tokenBucketExceeded(
+  setPath: string,
+  bucket: { capacity: number; refill: number; periodSeconds: number },
+  retryAfterSeconds: number,
+  headers: Record<string, string> = {}
+): SimulatedAtlasError {
+  const { capacity, refill, periodSeconds } = bucket;
+  return new SimulatedAtlasError(
+    429,
+    'RATE_LIMITED_TOKEN_BUCKET',
+    `Rate limit exceeded for ${setPath}. Please retry after ${retryAfterSeconds} seconds. ` +
+      `Request capacity: ${capacity}. Refill rate: ${refill} per ${periodSeconds} seconds.`,
+    [setPath, retryAfterSeconds, capacity, refill, periodSeconds],
+    { ...headers, 'Retry-After': String(retryAfterSeconds) }
+  );
+}
+
+/** 429 from the token endpoint's per-client limit; wording from the Terraform provider docs. */
+export function tokenEndpointLimited(
+  path: string,
+  limit: number,
+  windowMinutes: number,
+  retryAfterSeconds: number
+): SimulatedAtlasError {
+  return new SimulatedAtlasError(
+    429,
+    'RATE_LIMITED',
+    `Resource ${path} is limited to ${limit} requests every ${windowMinutes} minutes.`,
+    [path, limit, windowMinutes],
+    { 'Retry-After': String(retryAfterSeconds) }
+  );
+}
+
+/** 502 as an injected fault. Placeholder code and wording: a real 502 comes from Atlas's edge, not its API. */
+export function badGateway(): SimulatedAtlasError {
+  return new SimulatedAtlasError(502, 'BAD_GATEWAY', 'Bad gateway.', []);
+}
+
+/** 503 as an injected fault; the code is the spec's generic one, the wording a placeholder. */
+export function serviceUnavailable(retryAfterSeconds: number): SimulatedAtlasError {
+  return new SimulatedAtlasError(
+    503,
+    'SERVICE_UNAVAILABLE',
+    'Service temporarily unavailable. Please retry later.',
+    [],
+    { 'Retry-After': String(retryAfterSeconds) }
   );
 }

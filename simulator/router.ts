@@ -1,10 +1,13 @@
 /**
- * The route table: each API family contributes a list of `{method, pattern, handle}` and the router finds the one
- * for a request, answering 404 or 405 like Atlas when none fits. Keeping routes as data lets later families
- * (v2 tenant, Flex) slot in without touching the request pipeline.
+ * The route table: each API family contributes a list of `{method, pattern, handle}` plus what the pipeline needs to
+ * know around the handler (family, rate-limit set, whether it creates a job), and the router finds the one for a
+ * request, answering 404 or 405 like Atlas when none fits. Keeping routes as data lets families slot in without
+ * touching the request pipeline.
  */
 
+import type { ApiFamily } from './api-families';
 import { methodNotAllowed, resourceNotFound } from './atlas-errors';
+import type { RateLimitSet } from './rate-limits';
 
 /** A request body as the pipeline read it; handlers decide whether they need one. */
 export type RequestBody = { kind: 'empty' } | { kind: 'json'; value: unknown } | { kind: 'invalid'; text: string };
@@ -34,6 +37,12 @@ export interface RouteResponse {
 export interface Route {
   method: string;
   pattern: string;
+  /** Decides the media type negotiation and whether the tenant sunset switch applies. */
+  family: ApiFamily;
+  /** The endpoint set whose per-project token bucket the route draws from. */
+  rateLimitSet: RateLimitSet;
+  /** True for POSTs that create a job: the only answers an injected reset-after-commit can swallow. */
+  createsJob: boolean;
   handle(request: RouteRequest): RouteResponse;
 }
 
@@ -49,24 +58,26 @@ interface CompiledRoute {
   segments: (string | { param: string })[];
 }
 
-/** Matches request paths against a fixed table of routes. */
+/** Matches request paths against a fixed table of routes, indexed by segment count so a lookup tries few. */
 export class Router {
-  private readonly routes: CompiledRoute[];
+  private readonly routesBySegmentCount = new Map<number, CompiledRoute[]>();
 
   constructor(routes: readonly Route[]) {
-    this.routes = routes.map((route) => ({
-      route,
-      segments: route.pattern
+    for (const route of routes) {
+      const segments = route.pattern
         .split('/')
-        .map((segment) => (/^\{\w+\}$/.test(segment) ? { param: segment.slice(1, -1) } : segment)),
-    }));
+        .map((segment) => (/^\{\w+\}$/.test(segment) ? { param: segment.slice(1, -1) } : segment));
+      const sameLength = this.routesBySegmentCount.get(segments.length) ?? [];
+      sameLength.push({ route, segments });
+      this.routesBySegmentCount.set(segments.length, sameLength);
+    }
   }
 
   /** Finds the route for a request, or throws Atlas's 404 (unknown path) or 405 (known path, other method). */
   match(method: string, path: string): RouteMatch {
     const segments = path.split('/');
     const allowed: string[] = [];
-    for (const compiled of this.routes) {
+    for (const compiled of this.routesBySegmentCount.get(segments.length) ?? []) {
       const params = matchSegments(compiled.segments, segments);
       if (params === undefined) continue;
       if (compiled.route.method === method) return { route: compiled.route, params };
@@ -78,7 +89,6 @@ export class Router {
 }
 
 function matchSegments(pattern: CompiledRoute['segments'], segments: string[]): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (const [i, expected] of pattern.entries()) {
     const actual = segments[i] ?? '';

@@ -80,10 +80,19 @@ export const SEED_SNAPSHOT_ID = '5ced491ce7a2e10517c81fa7';
 export const DEFAULT_SIMULATOR_PUBLIC_KEY = 'simatlas';
 /** Private key the simulator accepts unless told otherwise; a UUID, shaped like a real Atlas key. Not a secret. */
 export const DEFAULT_SIMULATOR_PRIVATE_KEY = '6f1d3c2a-9b8e-4f7a-a5d4-3c2b1a0f9e8d';
+/** Service Account client id the simulator accepts unless told otherwise; shaped like a real one (`mdb_sa_id_…`). */
+export const DEFAULT_SIMULATOR_CLIENT_ID = 'mdb_sa_id_66d1f0a2c3b4e5f6a7b8c9d0';
+/** Service Account client secret the simulator accepts unless told otherwise (`mdb_sa_sk_…`). Not a secret. */
+export const DEFAULT_SIMULATOR_CLIENT_SECRET = 'mdb_sa_sk_Sim7ulat0rTestSecretNotReal4u2Copy9x';
+/** The Flex cluster of the Atlas CLI's recorded Flex backup traffic. */
+export const SEED_FLEX_CLUSTER_NAME = 'snapshotCluster0';
+/** The snapshot restored in the recorded Flex traffic; it finished at `2026-08-02T17:06:56Z`. */
+export const SEED_FLEX_SNAPSHOT_ID = '6a6f78e0cab84da5c4476b25';
 
 /**
- * The docs' project with two clusters: `M2AWS` with the docs' snapshot and the two daily snapshots after it (so
- * lists have order and pages to show), and `M5AWS` with one snapshot, as a second restore target.
+ * The docs' project with three clusters: `M2AWS` with the docs' snapshot and the two daily snapshots after it (so
+ * lists have order and pages to show), `M5AWS` with one snapshot, as a second restore target, and the Flex cluster
+ * of the recorded Flex traffic with its recorded snapshot and the next day's.
  */
 export const DEFAULT_SEED: SimulatorSeed = SimulatorSeedSchema.parse({
   projects: [
@@ -99,6 +108,20 @@ export const DEFAULT_SEED: SimulatorSeed = SimulatorSeedSchema.parse({
           ],
         },
         { name: 'M5AWS', snapshots: [{ id: '5ceffc20e7a2e10517c81fc9', mongoDBVersion: '4.0.9' }] },
+        {
+          name: SEED_FLEX_CLUSTER_NAME,
+          family: 'flex',
+          snapshots: [
+            {
+              id: SEED_FLEX_SNAPSHOT_ID,
+              scheduledTime: '2026-08-02T17:05:10Z',
+              startTime: '2026-08-02T17:05:37Z',
+              finishTime: '2026-08-02T17:06:56Z',
+              mongoDBVersion: '8.0.29',
+            },
+            { id: '6a70ca60cab84da5c4476c31', mongoDBVersion: '8.0.29' },
+          ],
+        },
       ],
     },
   ],

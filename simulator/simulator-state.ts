@@ -6,6 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { RestoreJobStatus } from '../contract/atlas-ids';
+import type { ApiFamily } from './api-families';
+import type { JobFault } from './faults';
 import type { SeedCluster, SeedSnapshot, SimulatorSeed } from './seed';
 import { formatAtlasDate } from './wire-format';
 
@@ -19,9 +21,17 @@ export interface JobTiming {
   runningMs: number;
 }
 
+/** Job timings per cluster family: tenant jobs and Flex jobs take different times in Atlas. */
+export interface FamilyTimings {
+  tenant: JobTiming;
+  flex: JobTiming;
+}
+
 /** A job as tests see it: its identity and the instants that decide its status. */
 export interface SimulatedRestoreJob {
   id: string;
+  /** The API family the job was created through. */
+  family: ApiFamily;
   projectId: string;
   clusterName: string;
   snapshotId: string;
@@ -30,13 +40,16 @@ export interface SimulatedRestoreJob {
   deliveryType: 'RESTORE' | 'DOWNLOAD';
   /** Epoch ms when the job was created (its `restoreScheduledDate`). */
   scheduledAt: number;
-  /** Epoch ms when the job reaches `outcome` (its `restoreFinishedDate`). */
-  finishesAt: number;
+  /** Epoch ms when the job reaches `outcome` (its `restoreFinishedDate`); null for a job stuck RUNNING forever. */
+  finishesAt: number | null;
   outcome: RestoreOutcome;
 }
 
 /** A job with what the wire view needs besides the public fields. */
-export interface JobRecord extends SimulatedRestoreJob {
+export interface JobRecord extends Omit<SimulatedRestoreJob, 'finishesAt'> {
+  /** Infinity for a stuck job, so that its status is RUNNING at every instant without a special case. */
+  finishesAt: number;
+  expiresAt: number;
   queuedAt: number;
   runningAt: number;
   snapshotFinishedAt: number;
@@ -73,6 +86,7 @@ export interface ProjectRecord {
 
 /** Fields of a new restore job that the caller has validated. */
 export interface NewRestoreJob {
+  family: ApiFamily;
   project: ProjectRecord;
   cluster: ClusterRecord;
   snapshot: SnapshotRecord;
@@ -82,14 +96,22 @@ export interface NewRestoreJob {
 
 /** Fields of a new download job that the caller has validated. */
 export interface NewDownloadJob {
+  family: ApiFamily;
   project: ProjectRecord;
   cluster: ClusterRecord;
   snapshot: SnapshotRecord;
   snapshotUrl: string;
 }
 
-/** Atlas keeps a tenant restore job (and a download link) for 4 hours after it is scheduled. */
-const JOB_LIFETIME_MS = 4 * 60 * 60 * 1000;
+/**
+ * How long after scheduling a job expires: 4 hours for tenant jobs and download links (v1.0 docs), 6 hours for Flex
+ * jobs (recorded Atlas CLI traffic; Flex downloads are assumed to follow their family).
+ */
+const JOB_LIFETIME_MS: Readonly<Record<ApiFamily, number>> = {
+  'tenant-v1': 4 * 60 * 60 * 1000,
+  'tenant-v2': 4 * 60 * 60 * 1000,
+  flex: 6 * 60 * 60 * 1000,
+};
 /** Snapshot defaults: a short backup run, and Atlas's 8-day retention for daily tenant snapshots. */
 const SNAPSHOT_START_DELAY_MS = 10_000;
 const SNAPSHOT_DURATION_MS = 20_000;
@@ -99,13 +121,16 @@ const SNAPSHOT_RETENTION_MS = 8 * 24 * 60 * 60 * 1000;
 export class SimulatorState {
   private readonly projects = new Map<string, ProjectRecord>();
   private readonly jobs: JobRecord[] = [];
-  private readonly timing: JobTiming;
+  private readonly timings: FamilyTimings;
   private readonly defaultOutcome: RestoreOutcome;
+  private readonly jobFault: () => JobFault;
   private readonly newId: (now: number) => string;
 
-  constructor(seed: SimulatorSeed, timing: JobTiming, defaultOutcome: RestoreOutcome) {
-    this.timing = timing;
+  /** `jobFault` is asked once per new restore job whether it should get stuck or fail (fault injection). */
+  constructor(seed: SimulatorSeed, timings: FamilyTimings, defaultOutcome: RestoreOutcome, jobFault: () => JobFault) {
+    this.timings = timings;
     this.defaultOutcome = defaultOutcome;
+    this.jobFault = jobFault;
     this.newId = objectIdGenerator();
     for (const project of seed.projects) {
       const clusters = new Map(project.clusters.map((cluster) => [cluster.name, clusterRecord(cluster)]));
@@ -123,12 +148,18 @@ export class SimulatorState {
     return this.jobs;
   }
 
-  /** Creates a restore job that starts PENDING now and ends with the cluster's (or the default) outcome. */
+  /**
+   * Creates a restore job that starts PENDING now, takes its cluster family's timing and ends with the cluster's
+   * (or the default) outcome, unless an injected fault makes it fail or never finish.
+   */
   createRestoreJob(job: NewRestoreJob, now: number): JobRecord {
-    const queuedAt = now + this.timing.pendingMs;
-    const runningAt = queuedAt + this.timing.queuedMs;
+    const timing = job.cluster.family === 'flex' ? this.timings.flex : this.timings.tenant;
+    const queuedAt = now + timing.pendingMs;
+    const runningAt = queuedAt + timing.queuedMs;
+    const fault = this.jobFault();
     return this.add(job.cluster, {
       id: this.newId(now),
+      family: job.family,
       projectId: job.project.id,
       clusterName: job.cluster.name,
       snapshotId: job.snapshot.id,
@@ -136,10 +167,11 @@ export class SimulatorState {
       targetDeploymentItemName: job.targetDeploymentItemName,
       deliveryType: 'RESTORE',
       scheduledAt: now,
+      expiresAt: now + JOB_LIFETIME_MS[job.family],
       queuedAt,
       runningAt,
-      finishesAt: runningAt + this.timing.runningMs,
-      outcome: job.cluster.restoreOutcome ?? this.defaultOutcome,
+      finishesAt: fault === 'stuck' ? Number.POSITIVE_INFINITY : runningAt + timing.runningMs,
+      outcome: fault === 'failed' ? 'FAILED' : (job.cluster.restoreOutcome ?? this.defaultOutcome),
       snapshotFinishedAt: job.snapshot.finishedAt,
     });
   }
@@ -148,6 +180,7 @@ export class SimulatorState {
   createDownloadJob(job: NewDownloadJob, now: number): JobRecord {
     return this.add(job.cluster, {
       id: this.newId(now),
+      family: job.family,
       projectId: job.project.id,
       clusterName: job.cluster.name,
       snapshotId: job.snapshot.id,
@@ -155,6 +188,7 @@ export class SimulatorState {
       targetDeploymentItemName: job.cluster.name,
       deliveryType: 'DOWNLOAD',
       scheduledAt: now,
+      expiresAt: now + JOB_LIFETIME_MS[job.family],
       queuedAt: now,
       runningAt: now,
       finishesAt: now,
@@ -180,14 +214,19 @@ export function jobStatusAt(job: JobRecord, now: number): RestoreJobStatus {
   return 'PENDING';
 }
 
-/** A job as Atlas serializes it (documented fields, alphabetical); `restoreFinishedDate` only once final. */
+/**
+ * A job as Atlas serializes it (documented fields, alphabetical); `restoreFinishedDate` only once final. Flex jobs
+ * name their cluster `instanceName`, tenant jobs `clusterName`.
+ */
 export function restoreJobView(job: JobRecord, status: RestoreJobStatus): Record<string, unknown> {
   const final = status === 'COMPLETED' || status === 'FAILED';
+  const flex = job.family === 'flex';
   return {
-    clusterName: job.clusterName,
+    clusterName: flex ? undefined : job.clusterName,
     deliveryType: job.deliveryType,
-    expirationDate: formatAtlasDate(job.scheduledAt + JOB_LIFETIME_MS),
+    expirationDate: formatAtlasDate(job.expiresAt),
     id: job.id,
+    instanceName: flex ? job.clusterName : undefined,
     projectId: job.projectId,
     restoreFinishedDate: final ? formatAtlasDate(job.finishesAt) : undefined,
     restoreScheduledDate: formatAtlasDate(job.scheduledAt),
@@ -217,6 +256,7 @@ export function snapshotView(snapshot: SnapshotRecord): Record<string, unknown> 
 export function publicJob(job: JobRecord): SimulatedRestoreJob {
   return {
     id: job.id,
+    family: job.family,
     projectId: job.projectId,
     clusterName: job.clusterName,
     snapshotId: job.snapshotId,
@@ -224,7 +264,7 @@ export function publicJob(job: JobRecord): SimulatedRestoreJob {
     targetDeploymentItemName: job.targetDeploymentItemName,
     deliveryType: job.deliveryType,
     scheduledAt: job.scheduledAt,
-    finishesAt: job.finishesAt,
+    finishesAt: Number.isFinite(job.finishesAt) ? job.finishesAt : null,
     outcome: job.outcome,
   };
 }

@@ -24,8 +24,18 @@ export const WorkerEnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: optionalText,
   TEMPORAL_TLS_SERVER_NAME: optionalText,
   ATLAS_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://cloud.mongodb.com'),
-  ATLAS_PUBLIC_KEY: z.string({ error: 'is required (Atlas API public key)' }).min(1),
-  ATLAS_PRIVATE_KEY: z.string({ error: 'is required (Atlas API private key; or ATLAS_PRIVATE_KEY_FILE)' }).min(1),
+  /** Atlas API key (HTTP Digest). */
+  ATLAS_PUBLIC_KEY: optionalText,
+  ATLAS_PRIVATE_KEY: optionalText,
+  /** Atlas Service Account (OAuth 2.0 client credentials), the credential MongoDB recommends. */
+  ATLAS_CLIENT_ID: optionalText,
+  ATLAS_CLIENT_SECRET: optionalText,
+  /** Worker-wide cap on Atlas calls per second, shared by every worker on the task queue. */
+  ATLAS_MAX_CALLS_PER_SECOND: z.coerce.number().positive().optional(),
+  /** Return DOWNLOAD links even without payload encryption (they then sit in Temporal history in clear). */
+  ALLOW_PLAINTEXT_SNAPSHOT_URLS: booleanFlag.default(false),
+  /** `id:base64key,…` (active key first): encrypt every payload this worker writes. */
+  PAYLOAD_ENCRYPTION_KEYS: optionalText,
   /** Allow plain http to a non-loopback Atlas URL (never needed for real Atlas). */
   ATLAS_ALLOW_INSECURE_HTTP: booleanFlag.default(false),
   ATLAS_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
@@ -46,14 +56,21 @@ export interface WorkerConfig {
     namespace: string;
     taskQueue: string;
     apiKey?: string;
-    tls?: { serverNameOverride?: string; serverRootCACertificatePath?: string; clientCertPairPaths?: { crt: string; key: string } };
+    tls?: {
+      serverNameOverride?: string;
+      serverRootCACertificatePath?: string;
+      clientCertPairPaths?: { crt: string; key: string };
+    };
   };
   atlas: {
     baseUrl: string;
-    publicKey: string;
-    privateKey: string;
+    credentials: { publicKey: string; privateKey: string } | { clientId: string; clientSecret: string };
     timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+    maxCallsPerSecond?: number;
+    allowPlaintextSnapshotUrls: boolean;
   };
+  /** The `PAYLOAD_ENCRYPTION_KEYS` value, parsed by the codec module. */
+  payloadEncryptionKeys?: string;
   worker: {
     workflowBundlePath?: string;
     maxConcurrentActivityTaskExecutions?: number;
@@ -68,7 +85,14 @@ export class WorkerConfigError extends Error {
   override readonly name = 'WorkerConfigError';
 }
 
-const SECRET_FILE_VARIABLES = ['ATLAS_PUBLIC_KEY', 'ATLAS_PRIVATE_KEY', 'TEMPORAL_API_KEY'] as const;
+const SECRET_FILE_VARIABLES = [
+  'ATLAS_PUBLIC_KEY',
+  'ATLAS_PRIVATE_KEY',
+  'ATLAS_CLIENT_ID',
+  'ATLAS_CLIENT_SECRET',
+  'TEMPORAL_API_KEY',
+  'PAYLOAD_ENCRYPTION_KEYS',
+] as const;
 
 /**
  * Parses the worker's environment. `readFile` resolves `ATLAS_PRIVATE_KEY_FILE` and friends (Docker/Kubernetes
@@ -84,7 +108,9 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     try {
       values[name] = readFile(file).trim();
     } catch (err) {
-      throw new WorkerConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new WorkerConfigError(
+        `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+      );
     }
   }
   const parsed = WorkerEnvSchema.safeParse(values);
@@ -96,8 +122,25 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
   if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
     throw new WorkerConfigError('Set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH for mTLS, or neither');
   }
+  const digest = e.ATLAS_PUBLIC_KEY !== undefined || e.ATLAS_PRIVATE_KEY !== undefined;
+  const serviceAccount = e.ATLAS_CLIENT_ID !== undefined || e.ATLAS_CLIENT_SECRET !== undefined;
+  if (digest === serviceAccount) {
+    throw new WorkerConfigError(
+      digest
+        ? 'Set either an API key (ATLAS_PUBLIC_KEY/ATLAS_PRIVATE_KEY) or a Service Account (ATLAS_CLIENT_ID/ATLAS_CLIENT_SECRET), not both'
+        : 'Atlas credentials are required: ATLAS_PUBLIC_KEY and ATLAS_PRIVATE_KEY (API key), or ATLAS_CLIENT_ID and ATLAS_CLIENT_SECRET (Service Account); each also as …_FILE'
+    );
+  }
+  const missing = digest
+    ? (['ATLAS_PUBLIC_KEY', 'ATLAS_PRIVATE_KEY'] as const).filter((k) => e[k] === undefined)
+    : (['ATLAS_CLIENT_ID', 'ATLAS_CLIENT_SECRET'] as const).filter((k) => e[k] === undefined);
+  if (missing.length > 0)
+    throw new WorkerConfigError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required`);
   const wantsTls =
-    e.TEMPORAL_TLS ?? (e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CERT_PATH !== undefined || e.TEMPORAL_TLS_CA_PATH !== undefined);
+    e.TEMPORAL_TLS ??
+    (e.TEMPORAL_API_KEY !== undefined ||
+      e.TEMPORAL_TLS_CERT_PATH !== undefined ||
+      e.TEMPORAL_TLS_CA_PATH !== undefined);
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -117,10 +160,18 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     },
     atlas: {
       baseUrl: e.ATLAS_BASE_URL.replace(/\/+$/, ''),
-      publicKey: e.ATLAS_PUBLIC_KEY,
-      privateKey: e.ATLAS_PRIVATE_KEY,
-      timeouts: { connectMs: e.ATLAS_CONNECT_TIMEOUT_MS, headersMs: e.ATLAS_HEADERS_TIMEOUT_MS, bodyMs: e.ATLAS_BODY_TIMEOUT_MS },
+      credentials: digest
+        ? { publicKey: e.ATLAS_PUBLIC_KEY as string, privateKey: e.ATLAS_PRIVATE_KEY as string }
+        : { clientId: e.ATLAS_CLIENT_ID as string, clientSecret: e.ATLAS_CLIENT_SECRET as string },
+      timeouts: {
+        connectMs: e.ATLAS_CONNECT_TIMEOUT_MS,
+        headersMs: e.ATLAS_HEADERS_TIMEOUT_MS,
+        bodyMs: e.ATLAS_BODY_TIMEOUT_MS,
+      },
+      maxCallsPerSecond: e.ATLAS_MAX_CALLS_PER_SECOND,
+      allowPlaintextSnapshotUrls: e.ALLOW_PLAINTEXT_SNAPSHOT_URLS,
     },
+    payloadEncryptionKeys: e.PAYLOAD_ENCRYPTION_KEYS,
     worker: {
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
 import { AtlasClient } from '../activities/atlas/atlas-client';
+import { dataConverterFor } from '../codec/payload-encryption';
 import { parseWorkerConfig, WorkerConfigError, type WorkerConfig } from './config';
 import { createRestoreWorker } from './create-worker';
 
@@ -11,9 +12,10 @@ import { createRestoreWorker } from './create-worker';
 async function run(): Promise<void> {
   const config = parseWorkerConfig(process.env, (path) => readFileSync(path, 'utf8'));
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const dataConverter = dataConverterFor(config.payloadEncryptionKeys);
   const atlas = new AtlasClient({
     baseUrl: config.atlas.baseUrl,
-    credentials: { publicKey: config.atlas.publicKey, privateKey: config.atlas.privateKey },
+    credentials: config.atlas.credentials,
     timeouts: config.atlas.timeouts,
   });
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
@@ -23,8 +25,12 @@ async function run(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       atlas,
+      // A download's link may only travel through Temporal encrypted, unless the operator accepted the risk.
+      allowSnapshotUrls: dataConverter !== undefined || config.atlas.allowPlaintextSnapshotUrls,
+      dataConverter,
       workflowBundle: config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : undefined,
       tuning: {
+        maxTaskQueueActivitiesPerSecond: config.atlas.maxCallsPerSecond,
         maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
         maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -32,7 +38,10 @@ async function run(): Promise<void> {
     });
     console.log(
       `atlas-restore worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-        `(namespace ${config.temporal.namespace}), Atlas at ${config.atlas.baseUrl}`
+        `(namespace ${config.temporal.namespace}), Atlas at ${config.atlas.baseUrl} with ` +
+        `${'clientId' in config.atlas.credentials ? 'a Service Account' : 'an API key'}` +
+        `${dataConverter ? ', payloads encrypted' : ''}` +
+        `${config.atlas.maxCallsPerSecond ? `, at most ${config.atlas.maxCallsPerSecond} Atlas calls/s per task queue` : ''}`
     );
     await worker.run();
     console.log('atlas-restore worker stopped');

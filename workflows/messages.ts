@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import {
+  POLL_NOW_SIGNAL,
   RESTORE_FINISHED_SIGNAL,
   RESTORE_STATUS_QUERY,
   type RestoreFinishedNotification,
@@ -14,3 +15,9 @@ export const restoreStatusQuery = defineQuery<RestoreStatus>(RESTORE_STATUS_QUER
  * (`setHandler(restoreFinishedSignal, (n) => …)`) to learn the outcome without polling.
  */
 export const restoreFinishedSignal = defineSignal<[RestoreFinishedNotification]>(RESTORE_FINISHED_SIGNAL);
+
+/**
+ * Ends the current wait and polls Atlas at once. Send it when something outside (an Atlas alert, a webhook, an
+ * operator) says the job has probably finished: the restore notices in one round trip instead of the next poll.
+ */
+export const pollNowSignal = defineSignal<[]>(POLL_NOW_SIGNAL);

@@ -2,13 +2,14 @@ import {
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
+  condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
   setHandler,
-  sleep,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities';
 import { AtlasFailureType } from '../contract/atlas-failures';
@@ -18,17 +19,17 @@ import {
   PollingSchema,
   RestoreFailureType,
   parseRestoreRequest,
+  restoreTargetOf,
+  type ApiFamily,
   type NotifyTarget,
-  type RestoreError,
   type RestoreFinishedNotification,
   type RestoreJobView,
   type RestoreRequest,
   type RestoreRequestInput,
   type RestoreResult,
   type RestoreStatus,
-  type RestoreTarget,
 } from '../contract/restore';
-import { restoreFinishedSignal, restoreStatusQuery } from './messages';
+import { pollNowSignal, restoreFinishedSignal, restoreStatusQuery } from './messages';
 import { pollDelayMs } from './poll-schedule';
 
 /** State carried from one run to the next when the workflow continues as new. Internal to the workflow. */
@@ -36,11 +37,11 @@ export interface RestoreContinuation {
   status: RestoreStatus;
 }
 
-/** How long the create step may keep retrying before the restore is reported as failed. */
-const CREATE_STEP_TIMEOUT_MS = 15 * 60 * 1000;
-const ACTIVITY_START_TO_CLOSE = '2 minutes';
+/** How long each step before polling (detect, create) may keep retrying before the restore is reported failed. */
+const SETUP_STEP_TIMEOUT_MS = 15 * 60 * 1000;
 /** A failed create is followed by one last look for a job an ambiguous attempt may have made. */
 const FIND_STEP_TIMEOUT_MS = 5 * 60 * 1000;
+const ACTIVITY_START_TO_CLOSE = '2 minutes';
 
 /** Poll errors after which waiting longer cannot help: the job, cluster or endpoint is gone or misbehaving. */
 const FATAL_POLL_FAILURES: readonly string[] = [
@@ -50,11 +51,17 @@ const FATAL_POLL_FAILURES: readonly string[] = [
   AtlasFailureType.RESPONSE_INVALID,
 ];
 
+interface Failure {
+  type: string;
+  message: string;
+}
+
 /**
- * Restores an Atlas shared-tier snapshot onto a target cluster, exactly once, and waits for Atlas to finish:
- * creates the job (adopting one an earlier attempt made), polls it on workflow timers until COMPLETED or FAILED or
- * the deadline, keeps a live status for the `restoreStatus` query, signals the caller named in `notify`, and
- * returns a {@link RestoreResult} or fails with a typed `ApplicationFailure` ({@link RestoreFailureType}).
+ * Restores an Atlas snapshot onto a target cluster (or requests its download) exactly once, and waits for Atlas to
+ * finish: picks the API family and snapshot when asked to, creates the job (adopting one an earlier attempt made),
+ * polls it on durable timers until COMPLETED or FAILED or the deadline, keeps a live status for the
+ * `restoreStatus` query, signals the caller named in `notify`, and returns a {@link RestoreResult} or fails with a
+ * typed `ApplicationFailure` ({@link RestoreFailureType}).
  */
 export async function restoreSnapshotWorkflow(
   input: RestoreRequestInput,
@@ -71,12 +78,14 @@ export async function restoreSnapshotWorkflow(
   }
   const request = parsed.data;
   const status = continuation?.status ?? initialStatus(request);
+  let pollRequested = false;
   setHandler(restoreStatusQuery, () => status);
+  setHandler(pollNowSignal, () => {
+    pollRequested = true;
+  });
 
-  if (status.jobId === null) {
-    const job = await createJob(request, status);
-    applyJob(status, job);
-  }
+  if (status.family === null) await resolveSource(request, status);
+  if (status.jobId === null) applyJob(status, await createJob(request, status));
   const jobId = status.jobId as string;
   const polling = PollingSchema.parse(request.polling ?? {});
   const deadlineMs = Date.parse(status.deadlineAt);
@@ -90,11 +99,15 @@ export async function restoreSnapshotWorkflow(
       await continueAsNew<typeof restoreSnapshotWorkflow>(input, { status });
     }
     const errorBackoff = status.lastError !== null ? polling.maxIntervalSeconds * 1000 : 0;
-    const delay = Math.min(Math.max(pollDelayMs(polling, status.pollCount, Math.random), errorBackoff), deadlineMs - now);
+    const delay = Math.min(
+      Math.max(pollDelayMs(polling, status.pollCount, Math.random), errorBackoff),
+      deadlineMs - now
+    );
     status.phase = 'POLLING';
     status.nextPollAt = new Date(now + delay).toISOString();
     touch(status);
-    await sleep(delay);
+    if (!pollRequested) await condition(() => pollRequested, delay);
+    pollRequested = false;
     status.nextPollAt = null;
     await pollOnce(request, status, jobId, deadlineMs);
   }
@@ -102,18 +115,21 @@ export async function restoreSnapshotWorkflow(
   if (status.atlasStatus === 'COMPLETED') return finish(request, status, null);
   return finish(request, status, {
     type: RestoreFailureType.RESTORE_FAILED,
-    message: `Atlas reported restore job ${jobId} as FAILED`,
+    message: `Atlas reported ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job ${jobId} as FAILED`,
   });
 }
 
 function initialStatus(request: RestoreRequest): RestoreStatus {
   const now = new Date();
+  const explicit = request.family !== 'auto';
   return {
     workflowId: workflowInfo().workflowId,
     phase: 'CREATING',
-    target: targetOf(request),
+    target: restoreTargetOf(request),
     jobId: null,
     adoptedExistingJob: false,
+    family: explicit && request.snapshotId !== 'latest' ? (request.family as ApiFamily) : null,
+    familyReason: explicit ? 'requested' : null,
     atlasStatus: null,
     pollCount: 0,
     continuedAsNew: 0,
@@ -130,29 +146,54 @@ function initialStatus(request: RestoreRequest): RestoreStatus {
   };
 }
 
-function targetOf(request: RestoreRequest): RestoreTarget {
+/** Options for the steps before polling: retried with backoff until the step's time (or the deadline) runs out. */
+function setupStepOptions(status: RestoreStatus, timeoutMs: number): ActivityOptions {
+  const remainingMs = Date.parse(status.deadlineAt) - Date.now();
   return {
-    projectId: request.projectId,
-    clusterName: request.clusterName,
-    snapshotId: request.snapshotId,
-    targetProjectId: request.targetProjectId ?? request.projectId,
-    targetClusterName: request.targetClusterName,
+    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    scheduleToCloseTimeout: Math.max(1000, Math.min(timeoutMs, remainingMs)),
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
   };
 }
 
+/** Decides the API family (when `auto`) and the snapshot (when `latest`) from Atlas's own answers. */
+async function resolveSource(request: RestoreRequest, status: RestoreStatus): Promise<void> {
+  const { resolveSource: resolve } = proxyActivities<RestoreActivities>(
+    setupStepOptions(status, SETUP_STEP_TIMEOUT_MS)
+  );
+  try {
+    const resolved = await resolve({
+      projectId: request.projectId,
+      clusterName: request.clusterName,
+      family: request.family,
+      snapshotId: request.snapshotId,
+    });
+    status.family = resolved.family;
+    status.familyReason = request.family === 'auto' ? resolved.familyReason : 'requested';
+    status.target.snapshotId = resolved.snapshotId;
+    touch(status);
+  } catch (err) {
+    const failure = describeFailure(err);
+    recordError(status, failure);
+    return finish(request, status, {
+      type: failure.retryable ? RestoreFailureType.ATLAS_UNAVAILABLE : failure.type,
+      message: `Could not ${request.snapshotId === 'latest' ? 'pick the snapshot' : 'detect the API family'}: ${failure.message}`,
+    });
+  }
+}
+
 async function createJob(request: RestoreRequest, status: RestoreStatus): Promise<RestoreJobView> {
-  const remainingMs = Date.parse(status.deadlineAt) - Date.now();
-  const { createRestoreJob } = proxyActivities<RestoreActivities>({
-    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
-    scheduleToCloseTimeout: Math.max(1000, Math.min(CREATE_STEP_TIMEOUT_MS, remainingMs)),
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
-  const { findRestoreJob } = proxyActivities<RestoreActivities>({
-    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
-    scheduleToCloseTimeout: FIND_STEP_TIMEOUT_MS,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-  });
-  const spec = { ...status.target, notBefore: status.startedAt };
+  const { createRestoreJob } = proxyActivities<RestoreActivities>(setupStepOptions(status, SETUP_STEP_TIMEOUT_MS));
+  const spec = {
+    family: status.family as ApiFamily,
+    projectId: status.target.projectId,
+    clusterName: status.target.clusterName,
+    snapshotId: status.target.snapshotId,
+    delivery: status.target.delivery,
+    targetProjectId: status.target.targetProjectId,
+    targetClusterName: status.target.targetClusterName,
+    notBefore: status.startedAt,
+  };
   try {
     const created = await createRestoreJob({ ...spec, lookupFirst: false });
     status.adoptedExistingJob = created.adopted;
@@ -160,8 +201,9 @@ async function createJob(request: RestoreRequest, status: RestoreStatus): Promis
   } catch (err) {
     const failure = describeFailure(err);
     recordError(status, failure);
-    if (!failure.retryable) return finish(request, status, { type: failure.type, message: failure.message });
+    if (!failure.retryable) return finish(request, status, failure);
     // The create step ran out of time on errors that may have hidden a successful POST: look once more.
+    const { findRestoreJob } = proxyActivities<RestoreActivities>(setupStepOptions(status, FIND_STEP_TIMEOUT_MS));
     const found = await findRestoreJob(spec).catch(() => null);
     if (found) {
       status.adoptedExistingJob = true;
@@ -169,28 +211,31 @@ async function createJob(request: RestoreRequest, status: RestoreStatus): Promis
     }
     return finish(request, status, {
       type: RestoreFailureType.ATLAS_UNAVAILABLE,
-      message: `Could not create the restore job: ${failure.message}`,
+      message: `Could not create the ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job: ${failure.message}`,
     });
   }
 }
 
 async function pollOnce(request: RestoreRequest, status: RestoreStatus, jobId: string, deadlineMs: number) {
-  const remainingMs = deadlineMs - Date.now();
   const { getRestoreJob } = proxyActivities<RestoreActivities>({
     startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
-    scheduleToCloseTimeout: Math.max(1000, remainingMs),
+    scheduleToCloseTimeout: Math.max(1000, deadlineMs - Date.now()),
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
   });
   status.pollCount += 1;
   try {
-    applyJob(status, await getRestoreJob({ projectId: request.projectId, clusterName: request.clusterName, jobId }));
+    const job = await getRestoreJob({
+      family: status.family as ApiFamily,
+      projectId: request.projectId,
+      clusterName: request.clusterName,
+      jobId,
+    });
+    applyJob(status, job);
     status.lastError = null;
   } catch (err) {
     const failure = describeFailure(err);
     recordError(status, failure);
-    if (FATAL_POLL_FAILURES.includes(failure.type)) {
-      return finish(request, status, { type: failure.type, message: failure.message });
-    }
+    if (FATAL_POLL_FAILURES.includes(failure.type)) return finish(request, status, failure);
     log.warn('Status poll failed; will poll again', { jobId, type: failure.type, message: failure.message });
   }
 }
@@ -210,9 +255,7 @@ function shouldContinueAsNew(request: RestoreRequest): boolean {
   return info.historyLength >= request.continueAsNewAfterEvents || info.continueAsNewSuggested;
 }
 
-interface DescribedFailure {
-  type: string;
-  message: string;
+interface DescribedFailure extends Failure {
   retryable: boolean;
 }
 
@@ -227,9 +270,9 @@ function describeFailure(err: unknown): DescribedFailure {
   return { type: 'Error', message: cause instanceof Error ? cause.message : String(cause), retryable: true };
 }
 
-function recordError(status: RestoreStatus, failure: DescribedFailure): void {
+function recordError(status: RestoreStatus, failure: Failure): void {
   const at = new Date().toISOString();
-  status.lastError = { type: failure.type, message: failure.message, at } satisfies RestoreError;
+  status.lastError = { type: failure.type, message: failure.message, at };
   status.updatedAt = at;
 }
 
@@ -237,7 +280,7 @@ function touch(status: RestoreStatus): void {
   status.updatedAt = new Date().toISOString();
 }
 
-function deadlineFailure(status: RestoreStatus): { type: string; message: string } {
+function deadlineFailure(status: RestoreStatus): Failure {
   const job = status.jobId ? `Atlas job ${status.jobId} was still ${status.atlasStatus ?? 'unknown'}` : 'no job';
   return {
     type: RestoreFailureType.DEADLINE_EXCEEDED,
@@ -246,22 +289,24 @@ function deadlineFailure(status: RestoreStatus): { type: string; message: string
 }
 
 /**
- * Ends the restore: sets the final phase, tells the caller, and returns the result or throws the typed failure.
- * Typed `never` on failure so callers can `return finish(...)` from any depth.
+ * Ends the restore: sets the final phase, fetches a download's link, tells the caller, and returns the result or
+ * throws the typed failure. Typed `never` on failure so callers can `return finish(...)` from any depth.
  */
 function finish(request: RestoreRequest, status: RestoreStatus, failure: null): Promise<RestoreResult>;
-function finish(request: RestoreRequest, status: RestoreStatus, failure: { type: string; message: string }): Promise<never>;
-async function finish(
-  request: RestoreRequest,
-  status: RestoreStatus,
-  failure: { type: string; message: string } | null
-): Promise<RestoreResult> {
+function finish(request: RestoreRequest, status: RestoreStatus, failure: Failure): Promise<never>;
+async function finish(request: RestoreRequest, status: RestoreStatus, failure: Failure | null): Promise<RestoreResult> {
+  const snapshotUrl =
+    failure === null && request.delivery === 'DOWNLOAD' ? await fetchSnapshotUrl(request, status) : null;
   const finishedAt = new Date().toISOString();
   status.finishedAt = finishedAt;
   status.updatedAt = finishedAt;
   status.nextPollAt = null;
   status.phase =
-    failure === null ? 'COMPLETED' : failure.type === RestoreFailureType.DEADLINE_EXCEEDED ? 'DEADLINE_EXCEEDED' : 'FAILED';
+    failure === null
+      ? 'COMPLETED'
+      : failure.type === RestoreFailureType.DEADLINE_EXCEEDED
+        ? 'DEADLINE_EXCEEDED'
+        : 'FAILED';
   const result: RestoreResult | null =
     failure === null
       ? {
@@ -270,6 +315,8 @@ async function finish(
           target: status.target,
           jobId: status.jobId as string,
           adoptedExistingJob: status.adoptedExistingJob,
+          family: status.family as ApiFamily,
+          snapshotUrl,
           restoreScheduledDate: status.jobScheduledAt,
           restoreFinishedDate: status.jobFinishedAt,
           expirationDate: status.jobExpiresAt,
@@ -292,10 +339,21 @@ async function finish(
   }
   if (result !== null) return result;
   throw ApplicationFailure.create({
-    message: (failure as { message: string }).message,
-    type: (failure as { type: string }).type,
+    message: (failure as Failure).message,
+    type: (failure as Failure).type,
     nonRetryable: true,
     details: [{ status }],
+  });
+}
+
+/** A finished download's link, read once at the end so it never sits in the status or in activity results before. */
+async function fetchSnapshotUrl(request: RestoreRequest, status: RestoreStatus): Promise<string | null> {
+  const { getSnapshotUrl } = proxyActivities<RestoreActivities>(setupStepOptions(status, FIND_STEP_TIMEOUT_MS));
+  return getSnapshotUrl({
+    family: status.family as ApiFamily,
+    projectId: request.projectId,
+    clusterName: request.clusterName,
+    jobId: status.jobId as string,
   });
 }
 
@@ -325,8 +383,9 @@ async function notifyInvalidRequest(input: unknown, error: string): Promise<void
       projectId: text('projectId'),
       clusterName: text('clusterName'),
       snapshotId: text('snapshotId'),
-      targetProjectId: text('targetProjectId') || text('projectId'),
-      targetClusterName: text('targetClusterName'),
+      delivery: raw.delivery === 'DOWNLOAD' ? 'DOWNLOAD' : 'RESTORE',
+      targetProjectId: text('targetProjectId') || text('projectId') || null,
+      targetClusterName: text('targetClusterName') || null,
     },
     jobId: null,
     atlasStatus: null,

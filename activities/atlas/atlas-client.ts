@@ -1,35 +1,65 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { DigestChallengeError, DigestSession } from './digest-auth';
-import { AtlasApiError, AtlasResponseValidationError, type AtlasRateLimit } from './errors';
-import { joinPaths, path, type AtlasPath } from './path';
+import { backupPaths, familyWire, type AtlasApiFamily, type AtlasClusterRef } from './api-families';
+import { DigestAuth, type AtlasAuth } from './auth';
+import { AtlasApiError, AtlasResponseValidationError } from './errors';
+import { header, isJsonMediaType, parseRateLimit, type ResponseHeaders } from './http-headers';
+import { path, type AtlasPath } from './path';
 import { parseRetryAfter } from './retry-after';
 import {
   AtlasEnvelopeSchema,
   AtlasErrorBodySchema,
   atlasPageSchema,
-  TenantRestoreJobSchema,
-  TenantSnapshotSchema,
+  AtlasRestoreJobSchema,
+  AtlasSnapshotSchema,
+  OAuthErrorBodySchema,
+  OAuthTokenSchema,
   type AtlasPage,
-  type TenantRestoreJob,
-  type TenantSnapshot,
+  type AtlasRestoreJob,
+  type AtlasSnapshot,
+  type OAuthToken,
 } from './schemas';
+import { basicAuthorization, ServiceAccountAuth } from './service-account-auth';
 import { toConnectionError } from './transport-errors';
 
 /**
- * The Atlas Admin API client: undici underneath, Digest auth with nonce reuse, every answer validated with zod, every
- * failure one of the three errors in `./errors`. It never retries (Temporal does); the one extra round trip it may
- * make per call is answering a Digest challenge.
+ * The Atlas Admin API client: undici underneath, Digest (API key) or Bearer (Service Account) auth, the three API
+ * families that back up small clusters behind one set of methods, every answer validated with zod, every failure one
+ * of the three errors in `./errors`. It never retries (Temporal does); the one extra round trip it may make per call
+ * is answering a Digest challenge or replacing a refused cached token.
  */
+
+export type { AtlasApiFamily, AtlasClusterRef } from './api-families';
 
 /** `User-Agent` sent unless the options say otherwise; the version is checked against package.json by a unit test. */
 export const DEFAULT_USER_AGENT = 'atlas-restore/0.1.0';
 
-/** A programmatic API key: the public key is the Digest username, the private key the password. */
-export interface AtlasCredentials {
+/** A programmatic API key (Atlas calls it legacy): the public key is the Digest username, the private key the password. */
+export interface AtlasApiKeyCredentials {
   publicKey: string;
   privateKey: string;
+}
+
+/** A Service Account (what Atlas recommends): its client id and secret are exchanged for short-lived Bearer tokens. */
+export interface AtlasServiceAccountCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Either kind of Atlas credentials; the shape decides the scheme. */
+export type AtlasCredentials = AtlasApiKeyCredentials | AtlasServiceAccountCredentials;
+
+/** Rate-limit headers of a successful answer, so the worker can log or meter how close it runs to a 429. */
+export interface AtlasRateLimitInfo {
+  family: AtlasApiFamily;
+  method: string;
+  /** Request path without query string: Atlas keeps one bucket per endpoint set (restore jobs, snapshots…). */
+  path: string;
+  /** Bucket capacity (`RateLimit-Limit`), when sent. */
+  limit?: number;
+  /** Requests left in the bucket (`RateLimit-Remaining`), when sent. */
+  remaining?: number;
 }
 
 /** How to reach Atlas. */
@@ -52,19 +82,19 @@ export interface AtlasClientOptions {
   userAgent?: string;
   /** Digest client nonce; injectable for tests. Default: 16 random bytes as hex. */
   cnonce?: () => string;
+  /** Epoch-milliseconds clock for token expiry and HTTP-date `Retry-After`; injectable for tests. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Called with the `RateLimit-*` headers of every successful (2xx) answer that carries them; error answers carry
+   * them in `AtlasApiError.rateLimit` instead. Meant for logging and metrics: an exception it throws is ignored.
+   */
+  onRateLimit?: (info: AtlasRateLimitInfo) => void;
 }
 
 /** Per-call options. */
 export interface AtlasRequestOptions {
   /** Cancels the call (pass the activity's `cancellationSignal()`). */
   signal?: AbortSignal;
-}
-
-/** Identifies a shared-tier cluster. */
-export interface TenantClusterRef {
-  /** Project (group) id. */
-  groupId: string;
-  clusterName: string;
 }
 
 /** Atlas list paging (`pageNum` from 1, `itemsPerPage` 1–500, `includeCount` default true on Atlas's side). */
@@ -82,26 +112,27 @@ export type AtlasQuery = Record<string, string | number | boolean | undefined>;
 
 /** Options of {@link AtlasClient.request}. */
 export interface AtlasRequestInit {
+  /** The API family the path belongs to: decides `Accept` and `Content-Type`, and labels rate-limit reports. */
+  family: AtlasApiFamily;
   query?: AtlasQuery;
-  /** Serialised as JSON once; the same bytes are replayed after a Digest challenge. */
+  /** Serialised as JSON once; the same bytes are replayed if the auth scheme needs a second attempt. */
   body?: unknown;
-  /** Media type to ask for; `application/json` for v1.0, `application/vnd.atlas.<date>+json` for v2. */
-  accept?: string;
-  /** Media type of `body`; default `application/json`. */
-  contentType?: string;
   signal?: AbortSignal;
 }
 
 const JSON_MEDIA_TYPE = 'application/json';
 const DEFAULT_TIMEOUTS = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 } as const;
+/** The Service Account token endpoint (atlas-api.md §3.3). */
+const TOKEN_PATH = path`/api/oauth/token`;
+const TOKEN_REQUEST_BODY = Buffer.from('grant_type=client_credentials', 'utf8');
 
-const TenantRestoreJobPageSchema = atlasPageSchema(TenantRestoreJobSchema);
-const TenantSnapshotPageSchema = atlasPageSchema(TenantSnapshotSchema);
+const AtlasRestoreJobPageSchema = atlasPageSchema(AtlasRestoreJobSchema);
+const AtlasSnapshotPageSchema = atlasPageSchema(AtlasSnapshotSchema);
 
 /** What came back, fully read. */
 interface ReadResponse {
   status: number;
-  headers: Dispatcher.ResponseData['headers'];
+  headers: ResponseHeaders;
   text: string;
 }
 
@@ -111,7 +142,20 @@ interface CallContext {
   path: AtlasPath;
 }
 
-/** Client for the Atlas Admin API shared-tier (M2/M5) backup endpoints, v1.0. */
+/** One HTTP request as {@link AtlasClient} sends it. */
+interface Outgoing {
+  /** Path plus query string. */
+  target: string;
+  accept: string;
+  contentType: string;
+  body: Buffer | undefined;
+  authorization: string | undefined;
+  /** True when Atlas could act on the request, so a lost answer is ambiguous (false for token requests). */
+  consequential: boolean;
+  signal: AbortSignal | undefined;
+}
+
+/** Client for the Atlas Admin API backup endpoints of shared-tier (tenant v1.0 and v2) and Flex clusters. */
 export class AtlasClient {
   readonly #origin: string;
   readonly #dispatcher: Dispatcher;
@@ -121,13 +165,13 @@ export class AtlasClient {
   readonly #envelope: boolean;
   readonly #pretty: boolean;
   readonly #userAgent: string;
-  readonly #digest: DigestSession;
+  readonly #now: () => number;
+  readonly #onRateLimit: ((info: AtlasRateLimitInfo) => void) | undefined;
+  readonly #auth: AtlasAuth;
   #closing: Promise<void> | undefined;
 
   constructor(options: AtlasClientOptions) {
     this.#origin = parseOrigin(options.baseUrl);
-    const { publicKey, privateKey } = options.credentials;
-    if (!publicKey || !privateKey) throw new TypeError('AtlasClient needs a public and a private key');
     const timeouts = {
       connectMs: positive('timeouts.connectMs', options.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs),
       headersMs: positive('timeouts.headersMs', options.timeouts?.headersMs ?? DEFAULT_TIMEOUTS.headersMs),
@@ -135,6 +179,13 @@ export class AtlasClient {
     };
     this.#headersTimeout = timeouts.headersMs;
     this.#bodyTimeout = timeouts.bodyMs;
+    this.#envelope = options.envelope ?? false;
+    this.#pretty = options.pretty ?? false;
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#now = options.now ?? Date.now;
+    this.#onRateLimit = options.onRateLimit;
+    this.#auth = this.#createAuth(options);
+    // Built last, so a constructor that throws leaves no Agent behind.
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
@@ -143,25 +194,18 @@ export class AtlasClient {
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
       });
-    this.#envelope = options.envelope ?? false;
-    this.#pretty = options.pretty ?? false;
-    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-    this.#digest = new DigestSession({
-      username: publicKey,
-      password: privateKey,
-      cnonce: options.cnonce ?? (() => randomBytes(16).toString('hex')),
-    });
   }
 
   /**
    * Starts restoring a snapshot onto a target cluster (which Atlas wipes first). Atlas answers 200 with the new job
    * in `PENDING`. Not idempotent: after an ambiguous failure, list the jobs before posting again.
    */
-  async createTenantRestoreJob(
-    p: TenantClusterRef & { snapshotId: string; targetDeploymentItemName: string; targetProjectId: string },
+  async createRestoreJob(
+    p: AtlasClusterRef & { snapshotId: string; targetDeploymentItemName: string; targetProjectId: string },
     o?: AtlasRequestOptions
-  ): Promise<TenantRestoreJob> {
-    return this.request('POST', joinPaths(tenantPath(p), path`/restore`), TenantRestoreJobSchema, {
+  ): Promise<AtlasRestoreJob> {
+    return this.request('POST', backupPaths.createRestoreJob(p), AtlasRestoreJobSchema, {
+      family: p.family,
       body: {
         snapshotId: p.snapshotId,
         targetDeploymentItemName: p.targetDeploymentItemName,
@@ -172,53 +216,49 @@ export class AtlasClient {
   }
 
   /** Reads one restore (or download) job. */
-  async getTenantRestoreJob(
-    p: TenantClusterRef & { restoreId: string },
-    o?: AtlasRequestOptions
-  ): Promise<TenantRestoreJob> {
-    return this.request('GET', joinPaths(tenantPath(p), path`/restores/${p.restoreId}`), TenantRestoreJobSchema, {
+  async getRestoreJob(p: AtlasClusterRef & { restoreId: string }, o?: AtlasRequestOptions): Promise<AtlasRestoreJob> {
+    return this.request('GET', backupPaths.restoreJob(p, p.restoreId), AtlasRestoreJobSchema, {
+      family: p.family,
       signal: o?.signal,
     });
   }
 
   /** Lists one page of the cluster's restore jobs, newest first. */
-  async listTenantRestoreJobs(
-    p: TenantClusterRef & PageQuery,
-    o?: AtlasRequestOptions
-  ): Promise<AtlasPage<TenantRestoreJob>> {
-    return this.request('GET', joinPaths(tenantPath(p), path`/restores`), TenantRestoreJobPageSchema, {
+  async listRestoreJobs(p: AtlasClusterRef & PageQuery, o?: AtlasRequestOptions): Promise<AtlasPage<AtlasRestoreJob>> {
+    return this.request('GET', backupPaths.restoreJobs(p), AtlasRestoreJobPageSchema, {
+      family: p.family,
       query: pageQuery(p),
       signal: o?.signal,
     });
   }
 
   /** Lists one page of the cluster's snapshots (Atlas returns them oldest first). */
-  async listTenantSnapshots(
-    p: TenantClusterRef & PageQuery,
-    o?: AtlasRequestOptions
-  ): Promise<AtlasPage<TenantSnapshot>> {
-    return this.request('GET', joinPaths(tenantPath(p), path`/snapshots`), TenantSnapshotPageSchema, {
+  async listSnapshots(p: AtlasClusterRef & PageQuery, o?: AtlasRequestOptions): Promise<AtlasPage<AtlasSnapshot>> {
+    return this.request('GET', backupPaths.snapshots(p), AtlasSnapshotPageSchema, {
+      family: p.family,
       query: pageQuery(p),
       signal: o?.signal,
     });
   }
 
   /** Reads one snapshot. */
-  async getTenantSnapshot(
-    p: TenantClusterRef & { snapshotId: string },
-    o?: AtlasRequestOptions
-  ): Promise<TenantSnapshot> {
-    return this.request('GET', joinPaths(tenantPath(p), path`/snapshots/${p.snapshotId}`), TenantSnapshotSchema, {
+  async getSnapshot(p: AtlasClusterRef & { snapshotId: string }, o?: AtlasRequestOptions): Promise<AtlasSnapshot> {
+    return this.request('GET', backupPaths.snapshot(p, p.snapshotId), AtlasSnapshotSchema, {
+      family: p.family,
       signal: o?.signal,
     });
   }
 
-  /** Asks for a download link to a snapshot; the answer is a `DOWNLOAD` job whose `snapshotUrl` is a secret. */
-  async downloadTenantSnapshot(
-    p: TenantClusterRef & { snapshotId: string },
+  /**
+   * Asks for a download link to a snapshot; the answer is a `DOWNLOAD` job whose `snapshotUrl` is a secret (valid
+   * for hours, no credentials needed): hand it on, never log it.
+   */
+  async requestDownload(
+    p: AtlasClusterRef & { snapshotId: string },
     o?: AtlasRequestOptions
-  ): Promise<TenantRestoreJob> {
-    return this.request('POST', joinPaths(tenantPath(p), path`/download`), TenantRestoreJobSchema, {
+  ): Promise<AtlasRestoreJob> {
+    return this.request('POST', backupPaths.download(p), AtlasRestoreJobSchema, {
+      family: p.family,
       body: { snapshotId: p.snapshotId },
       signal: o?.signal,
     });
@@ -231,85 +271,90 @@ export class AtlasClient {
   }
 
   /**
-   * The one way to call Atlas: sends the request (answering a Digest challenge at most once), reads the whole
-   * answer, unwraps the envelope when enabled, and validates a 2xx body with `schema`. Throws `AtlasApiError` for an
-   * error status, `AtlasConnectionError` when no answer came, `AtlasResponseValidationError` for a bad 2xx body.
+   * The one way to call Atlas: sends the request through the auth scheme (at most one extra round trip), reads the
+   * whole answer, reports its rate-limit headers, unwraps the envelope when enabled, and validates a 2xx body with
+   * `schema`. Throws `AtlasApiError` for an error status, `AtlasConnectionError` when no answer came,
+   * `AtlasResponseValidationError` for a bad 2xx body.
    */
   protected async request<S extends z.ZodType>(
     method: AtlasHttpMethod,
     apiPath: AtlasPath,
     schema: S,
-    init: AtlasRequestInit = {}
+    init: AtlasRequestInit
   ): Promise<z.output<S>> {
     const call: CallContext = { method, path: apiPath };
+    const { mediaType } = familyWire(init.family);
     const target = apiPath + queryString(init.query, this.#envelope, this.#pretty);
     const body = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body), 'utf8');
-    const exchange = await this.#exchangeWithDigest(call, target, body, init);
+    const exchange = await this.#auth.exchange(
+      { method, path: apiPath, target, signal: init.signal },
+      (authorization) =>
+        this.#send(call, {
+          target,
+          accept: mediaType,
+          contentType: mediaType,
+          body,
+          authorization,
+          consequential: authorization !== undefined,
+          signal: init.signal,
+        })
+    );
     const read = await this.#read(call, exchange.response, exchange.authenticated, init.signal);
-    return this.#interpret(call, read, schema, exchange.challengeProblem);
+    if (read.status >= 200 && read.status < 300) this.#reportRateLimit(init.family, call, read.headers);
+    return this.#interpret(call, read, schema, { envelope: this.#envelope, cause: exchange.cause });
   }
 
-  /**
-   * Sends the request with Digest authentication: preemptively when a challenge is cached, otherwise unauthenticated
-   * to obtain one; on a 401 the session decides whether one more attempt can succeed. Returns the final response
-   * with its body still unread. (An OAuth bearer mode would replace this method, not `request`.)
-   */
-  async #exchangeWithDigest(
-    call: CallContext,
-    target: string,
-    body: Buffer | undefined,
-    init: AtlasRequestInit
-  ): Promise<{ response: Dispatcher.ResponseData; authenticated: boolean; challengeProblem?: DigestChallengeError }> {
-    let authorization = this.#digest.authorize(call.method, target);
-    let response = await this.#send(call, target, body, authorization, init);
-    if (response.statusCode !== 401) return { response, authenticated: authorization !== undefined };
-
-    try {
-      // The first 401 of a call never proves the key wrong: a preemptively reused nonce may be unknown to the Atlas
-      // node that answered (even with stale=false). Adopt the fresh challenge and try exactly once more.
-      this.#digest.onUnauthorized(header(response.headers, 'www-authenticate'), false);
-    } catch (err) {
-      if (!(err instanceof DigestChallengeError)) throw err;
-      return { response, authenticated: authorization !== undefined, challengeProblem: err };
+  #createAuth(options: AtlasClientOptions): AtlasAuth {
+    const credentials: Partial<AtlasApiKeyCredentials & AtlasServiceAccountCredentials> = options.credentials;
+    const isApiKey = credentials.publicKey !== undefined || credentials.privateKey !== undefined;
+    const isServiceAccount = credentials.clientId !== undefined || credentials.clientSecret !== undefined;
+    if (isApiKey === isServiceAccount) {
+      throw new TypeError(
+        'AtlasClient needs either an API key (publicKey, privateKey) or a Service Account (clientId, clientSecret)'
+      );
     }
-
-    // The challenge's body is of no use; release the connection before the (single) authenticated attempt.
-    await response.body.dump().catch(() => undefined);
-    authorization = this.#digest.authorize(call.method, target);
-    response = await this.#send(call, target, body, authorization, init);
-    if (response.statusCode === 401) {
-      // No third attempt. A stale nonce is still remembered for the next call; a plain refusal forgets the challenge.
-      try {
-        this.#digest.onUnauthorized(header(response.headers, 'www-authenticate'), true);
-      } catch {
-        // Nothing worth remembering; the 401 itself is the answer.
-      }
+    if (isServiceAccount) {
+      const basic = basicAuthorization(credentials.clientId ?? '', credentials.clientSecret ?? '');
+      return new ServiceAccountAuth({ requestToken: () => this.#requestToken(basic), now: this.#now });
     }
-    return { response, authenticated: authorization !== undefined };
+    const { publicKey, privateKey } = credentials;
+    if (!publicKey || !privateKey) throw new TypeError('AtlasClient needs a public and a private key');
+    return new DigestAuth({
+      publicKey,
+      privateKey,
+      cnonce: options.cnonce ?? (() => randomBytes(16).toString('hex')),
+    });
   }
 
-  async #send(
-    call: CallContext,
-    target: string,
-    body: Buffer | undefined,
-    authorization: string | undefined,
-    init: AtlasRequestInit
-  ): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = {
-      accept: init.accept ?? JSON_MEDIA_TYPE,
-      'user-agent': this.#userAgent,
-    };
-    if (body !== undefined) headers['content-type'] = init.contentType ?? JSON_MEDIA_TYPE;
-    if (authorization !== undefined) headers.authorization = authorization;
-    const abortedBeforeSend = init.signal?.aborted === true;
+  /** One token request. Minting has no effect in Atlas, so a lost answer is never ambiguous. */
+  async #requestToken(basicAuthorizationValue: string): Promise<OAuthToken> {
+    const call: CallContext = { method: 'POST', path: TOKEN_PATH };
+    const response = await this.#send(call, {
+      target: TOKEN_PATH,
+      accept: JSON_MEDIA_TYPE,
+      contentType: 'application/x-www-form-urlencoded',
+      body: TOKEN_REQUEST_BODY,
+      authorization: basicAuthorizationValue,
+      consequential: false,
+      signal: undefined,
+    });
+    const read = await this.#read(call, response, false, undefined);
+    return this.#interpret(call, read, OAuthTokenSchema, { envelope: false, cause: undefined });
+  }
+
+  async #send(call: CallContext, out: Outgoing): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { accept: out.accept, 'user-agent': this.#userAgent };
+    if (out.body !== undefined) headers['content-type'] = out.contentType;
+    if (out.authorization !== undefined) headers.authorization = out.authorization;
+    const abortedBeforeSend = out.signal?.aborted === true;
     try {
       return await this.#dispatcher.request({
         origin: this.#origin,
-        path: target,
+        path: out.target,
         method: call.method,
         headers,
-        body,
-        signal: init.signal,
+        body: out.body,
+        signal: out.signal,
         headersTimeout: this.#headersTimeout,
         bodyTimeout: this.#bodyTimeout,
       });
@@ -317,9 +362,9 @@ export class AtlasClient {
       throw toConnectionError(err, {
         method: call.method,
         path: call.path,
-        signal: init.signal,
+        signal: out.signal,
         abortedBeforeSend,
-        authenticated: authorization !== undefined,
+        authenticated: out.consequential,
         responseStarted: false,
       });
     }
@@ -328,7 +373,7 @@ export class AtlasClient {
   async #read(
     call: CallContext,
     response: Dispatcher.ResponseData,
-    authenticated: boolean,
+    consequential: boolean,
     signal: AbortSignal | undefined
   ): Promise<ReadResponse> {
     try {
@@ -340,9 +385,19 @@ export class AtlasClient {
         path: call.path,
         signal,
         abortedBeforeSend: false,
-        authenticated,
+        authenticated: consequential,
         responseStarted: true,
       });
+    }
+  }
+
+  #reportRateLimit(family: AtlasApiFamily, call: CallContext, headers: ResponseHeaders): void {
+    const rateLimit = this.#onRateLimit === undefined ? undefined : parseRateLimit(headers);
+    if (rateLimit === undefined) return;
+    try {
+      this.#onRateLimit?.({ family, method: call.method, path: call.path, ...rateLimit });
+    } catch {
+      // A metering hook must never turn an answered call (maybe a non-idempotent create) into a failure.
     }
   }
 
@@ -350,34 +405,63 @@ export class AtlasClient {
     call: CallContext,
     res: ReadResponse,
     schema: S,
-    challengeProblem: DigestChallengeError | undefined
+    { envelope, cause }: { envelope: boolean; cause: Error | undefined }
   ): z.output<S> {
     if (res.status < 200 || res.status >= 300) {
-      throw apiError(call, res, parseJson(res.text), challengeProblem);
+      throw this.#apiError(call, res, parseJson(res.text), cause);
     }
     // 204/205 carry no body by definition: the schema decides whether "nothing" is an acceptable answer.
     const noContent = (res.status === 204 || res.status === 205) && res.text === '';
-    let payload = noContent ? undefined : parseJson(res.text);
+    let payload = noContent || !isJsonMediaType(header(res.headers, 'content-type')) ? undefined : parseJson(res.text);
     if (payload === undefined && !noContent) {
       throw invalid(call, res.status, describeNonJson(res));
     }
-    if (this.#envelope) {
-      const envelope = AtlasEnvelopeSchema.safeParse(payload);
-      if (!envelope.success) throw invalid(call, res.status, `not an envelope: ${z.prettifyError(envelope.error)}`);
-      if (envelope.data.status >= 400) {
-        throw apiError(call, { ...res, status: envelope.data.status }, envelope.data.content, undefined);
+    if (envelope) {
+      const parsedEnvelope = AtlasEnvelopeSchema.safeParse(payload);
+      if (!parsedEnvelope.success) {
+        throw invalid(call, res.status, `not an envelope: ${z.prettifyError(parsedEnvelope.error)}`);
       }
-      payload = envelope.data.content;
+      if (parsedEnvelope.data.status >= 400) {
+        throw this.#apiError(
+          call,
+          { ...res, status: parsedEnvelope.data.status },
+          parsedEnvelope.data.content,
+          undefined
+        );
+      }
+      payload = parsedEnvelope.data.content;
     }
+    // zod keeps input values out of its messages, so a bad answer's secrets (snapshotUrl, access_token) stay out too.
     const parsed = schema.safeParse(payload);
     if (!parsed.success) throw invalid(call, res.status, z.prettifyError(parsed.error));
     return parsed.data;
   }
-}
 
-/** `/api/atlas/v1.0/groups/{groupId}/clusters/{clusterName}/backup/tenant`. */
-function tenantPath(p: TenantClusterRef): AtlasPath {
-  return path`/api/atlas/v1.0/groups/${p.groupId}/clusters/${p.clusterName}/backup/tenant`;
+  /**
+   * Builds the error from whatever came back: an Atlas error body, an OAuth one (the token endpoint), a partial one,
+   * or none at all.
+   */
+  #apiError(call: CallContext, res: ReadResponse, body: unknown, cause: Error | undefined): AtlasApiError {
+    const atlas = AtlasErrorBodySchema.partial().safeParse(body);
+    const oauth = OAuthErrorBodySchema.safeParse(body);
+    const fields = atlas.success ? atlas.data : {};
+    return new AtlasApiError({
+      status: res.status,
+      method: call.method,
+      path: call.path,
+      errorCode:
+        optionalString(fields.errorCode) ??
+        optionalString(header(res.headers, 'x-error-code')) ??
+        (oauth.success ? optionalString(oauth.data.error) : undefined),
+      detail:
+        optionalString(fields.detail) ?? (oauth.success ? optionalString(oauth.data.error_description) : undefined),
+      reason: optionalString(fields.reason),
+      parameters: fields.parameters ?? undefined,
+      retryAfterSeconds: parseRetryAfter(header(res.headers, 'retry-after'), this.#now()),
+      rateLimit: parseRateLimit(res.headers),
+      cause,
+    });
+  }
 }
 
 function pageQuery(p: PageQuery): AtlasQuery {
@@ -421,12 +505,6 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/** One header as a string; repeated headers are joined as the RFC allows (`a, b`). */
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
@@ -450,43 +528,4 @@ function invalid(call: CallContext, status: number, problem: string): AtlasRespo
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** Builds the error from whatever Atlas sent: a proper error body, a partial one, or none at all. */
-function apiError(
-  call: CallContext,
-  res: ReadResponse,
-  body: unknown,
-  cause: DigestChallengeError | undefined
-): AtlasApiError {
-  const parsed = AtlasErrorBodySchema.partial().safeParse(body);
-  const fields = parsed.success ? parsed.data : {};
-  return new AtlasApiError({
-    status: res.status,
-    method: call.method,
-    path: call.path,
-    errorCode: optionalString(fields.errorCode) ?? optionalString(header(res.headers, 'x-error-code')),
-    detail: optionalString(fields.detail),
-    reason: optionalString(fields.reason),
-    parameters: fields.parameters ?? undefined,
-    retryAfterSeconds: parseRetryAfter(header(res.headers, 'retry-after'), Date.now()),
-    rateLimit: rateLimit(res.headers),
-    cause,
-  });
-}
-
-function rateLimit(headers: Dispatcher.ResponseData['headers']): AtlasRateLimit | undefined {
-  const limit = nonNegativeInt(header(headers, 'ratelimit-limit'));
-  const remaining = nonNegativeInt(header(headers, 'ratelimit-remaining'));
-  if (limit === undefined && remaining === undefined) return undefined;
-  const out: AtlasRateLimit = {};
-  if (limit !== undefined) out.limit = limit;
-  if (remaining !== undefined) out.remaining = remaining;
-  return out;
-}
-
-function nonNegativeInt(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
 }

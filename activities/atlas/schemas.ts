@@ -22,28 +22,36 @@ export const AtlasErrorBodySchema = z.looseObject({
 /** The Atlas error body. */
 export type AtlasErrorBody = z.infer<typeof AtlasErrorBodySchema>;
 
-/** A shared-tier (tenant) restore or download job, as v1.0 and v2 return it. */
-export const TenantRestoreJobSchema = z.looseObject({
-  id: z.string(),
-  status: z.string(),
-  clusterName: z.string().nullish(),
-  deliveryType: z.string().nullish(),
-  expirationDate: z.string().nullish(),
-  projectId: z.string().nullish(),
-  restoreFinishedDate: z.string().nullish(),
-  restoreScheduledDate: z.string().nullish(),
-  snapshotFinishedDate: z.string().nullish(),
-  snapshotId: z.string().nullish(),
-  snapshotUrl: z.string().nullish(),
-  targetDeploymentItemName: z.string().nullish(),
-  targetProjectId: z.string().nullish(),
-  links: z.array(AtlasLinkSchema).nullish(),
-});
-/** A shared-tier restore job. */
-export type TenantRestoreJob = z.infer<typeof TenantRestoreJobSchema>;
+/**
+ * A restore or download job of any API family, normalized. Tenant answers (v1.0 and v2) name the source cluster
+ * `clusterName`; Flex answers call it `instanceName`, which is copied to `clusterName` (and kept as sent) so the
+ * worker reads one field whatever the family.
+ */
+export const AtlasRestoreJobSchema = z
+  .looseObject({
+    id: z.string(),
+    status: z.string(),
+    clusterName: z.string().nullish(),
+    instanceName: z.string().nullish(),
+    deliveryType: z.string().nullish(),
+    expirationDate: z.string().nullish(),
+    projectId: z.string().nullish(),
+    restoreFinishedDate: z.string().nullish(),
+    restoreScheduledDate: z.string().nullish(),
+    snapshotFinishedDate: z.string().nullish(),
+    snapshotId: z.string().nullish(),
+    /** A download job's link: a secret (anyone holding it can fetch the data), never logged or put in an error. */
+    snapshotUrl: z.string().nullish(),
+    targetDeploymentItemName: z.string().nullish(),
+    targetProjectId: z.string().nullish(),
+    links: z.array(AtlasLinkSchema).nullish(),
+  })
+  .transform((job) => ({ ...job, clusterName: job.clusterName ?? job.instanceName }));
+/** A restore or download job of any API family, with `clusterName` filled in for Flex. */
+export type AtlasRestoreJob = z.output<typeof AtlasRestoreJobSchema>;
 
-/** A shared-tier backup snapshot. */
-export const TenantSnapshotSchema = z.looseObject({
+/** A backup snapshot; tenant and Flex snapshots have the same fields. */
+export const AtlasSnapshotSchema = z.looseObject({
   id: z.string(),
   status: z.string(),
   expiration: z.string().nullish(),
@@ -53,8 +61,26 @@ export const TenantSnapshotSchema = z.looseObject({
   startTime: z.string().nullish(),
   links: z.array(AtlasLinkSchema).nullish(),
 });
-/** A shared-tier backup snapshot. */
-export type TenantSnapshot = z.infer<typeof TenantSnapshotSchema>;
+/** A backup snapshot of any API family. */
+export type AtlasSnapshot = z.output<typeof AtlasSnapshotSchema>;
+
+/**
+ * The Service Account token endpoint's answer (OAuth 2.0 client credentials, RFC 6749 §5.1). Only a Bearer token
+ * is usable, and `expires_in` is required because the client refreshes ahead of it.
+ */
+export const OAuthTokenSchema = z.looseObject({
+  access_token: z.string().min(1),
+  expires_in: z.number().positive(),
+  token_type: z.string().regex(/^bearer$/i, 'token_type must be Bearer'),
+});
+/** A Service Account access token as the token endpoint sends it. */
+export type OAuthToken = z.output<typeof OAuthTokenSchema>;
+
+/** An OAuth 2.0 error body (RFC 6749 §5.2), which the token endpoint may send instead of an Atlas error body. */
+export const OAuthErrorBodySchema = z.looseObject({
+  error: z.string(),
+  error_description: z.string().nullish(),
+});
 
 /** Builds the schema of one page of an Atlas list: `{results, totalCount?, links?}`. */
 export function atlasPageSchema<T extends z.ZodType>(item: T) {

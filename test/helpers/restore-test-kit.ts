@@ -1,23 +1,44 @@
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Agent } from 'undici';
 import { AtlasClient } from '../../activities/atlas/atlas-client';
 import { createActivities } from '../../activities';
+import type { RestoreRequestInput } from '../../contract/restore';
 import type { SimulatorSeedInput } from '../../simulator/seed';
+import { startAtlasSimulator, type AtlasSimulator, type AtlasSimulatorOptions } from '../../simulator/server';
 import { DEFAULT_SIMULATOR_PRIVATE_KEY, DEFAULT_SIMULATOR_PUBLIC_KEY, SEED_PROJECT_ID } from '../../simulator/seed';
 
-/** Test clusters in the seed project, one per test so restores never share a target (the workflow id). */
+/** Tenant test clusters in the seed project, one per test so restores never share a target (the workflow id). */
 export const TEST_CLUSTERS = Array.from({ length: 16 }, (_, i) => ({
   name: `wf-test-${i + 1}`,
   snapshotId: (0x6000000000 + i).toString(16).padStart(24, '0'),
 }));
 
-/** A seed with {@link TEST_CLUSTERS}, each with one completed snapshot. */
+/** Flex test clusters, each with three snapshots: two COMPLETED (the second is newest) and a newer FAILED one. */
+export const FLEX_TEST_CLUSTERS = Array.from({ length: 8 }, (_, i) => ({
+  name: `flex-test-${i + 1}`,
+  snapshotIds: [0, 1, 2].map((k) => (0x7000000000 + i * 16 + k).toString(16).padStart(24, '0')),
+}));
+
+/** A seed with {@link TEST_CLUSTERS} (one completed snapshot each) and {@link FLEX_TEST_CLUSTERS}. */
 export const TEST_SEED: SimulatorSeedInput = {
   projects: [
     {
       id: SEED_PROJECT_ID,
-      clusters: TEST_CLUSTERS.map((c) => ({ name: c.name, snapshots: [{ id: c.snapshotId }] })),
+      clusters: [
+        ...TEST_CLUSTERS.map((c) => ({ name: c.name, snapshots: [{ id: c.snapshotId }] })),
+        ...FLEX_TEST_CLUSTERS.map((c) => ({
+          name: c.name,
+          family: 'flex' as const,
+          snapshots: [
+            { id: c.snapshotIds[0]!, finishTime: '2026-08-01T17:06:56Z' },
+            { id: c.snapshotIds[1]!, finishTime: '2026-08-02T17:06:56Z' },
+            { id: c.snapshotIds[2]!, status: 'FAILED' as const, finishTime: '2026-08-03T17:06:56Z' },
+          ],
+        })),
+      ],
     },
   ],
 };
@@ -63,14 +84,16 @@ export async function createTestWorker(
   env: TestWorkflowEnvironment,
   bundle: WorkflowBundleWithSourceMap,
   taskQueue: string,
-  atlas: AtlasClient
+  atlas: AtlasClient,
+  options: { allowSnapshotUrls?: boolean; dataConverter?: DataConverter } = {}
 ): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ atlas }),
+    activities: createActivities({ atlas, allowSnapshotUrls: options.allowSnapshotUrls ?? true }),
+    dataConverter: options.dataConverter,
   });
 }
 
@@ -82,3 +105,70 @@ export const FAST_POLLING = {
   maxIntervalSeconds: 0.5,
   jitterRatio: 0.1,
 };
+
+/** Everything one workflow test runs against. */
+export interface Harness {
+  sim: AtlasSimulator;
+  atlas: AtlasClient;
+  worker: Worker;
+  taskQueue: string;
+}
+
+/** Options of {@link withHarness}. */
+export interface HarnessOptions {
+  privateKey?: string;
+  allowSnapshotUrls?: boolean;
+  dataConverter?: DataConverter;
+}
+
+let queueCounter = 0;
+
+/** Runs `body` with a fresh simulator, Atlas client and worker on a task queue of its own; always cleans up. */
+export async function withHarness<T>(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundleWithSourceMap,
+  simOptions: AtlasSimulatorOptions,
+  body: (h: Harness) => Promise<T>,
+  options: HarnessOptions = {}
+): Promise<T> {
+  const sim = await startAtlasSimulator({ seed: TEST_SEED, ...simOptions });
+  const { atlas, close } = simulatorAtlasClient(sim.url, options.privateKey);
+  const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
+  try {
+    const worker = await createTestWorker(env, bundle, taskQueue, atlas, options);
+    return await worker.runUntil(body({ sim, atlas, worker, taskQueue }));
+  } finally {
+    await close();
+    await sim.close();
+  }
+}
+
+/** A restore request for tenant test cluster `index`, restoring onto itself, with fast polling. */
+export function requestFor(index: number, extra: Partial<RestoreRequestInput> = {}): RestoreRequestInput {
+  const cluster = TEST_CLUSTERS[index]!;
+  return {
+    projectId: SEED_PROJECT_ID,
+    clusterName: cluster.name,
+    snapshotId: cluster.snapshotId,
+    targetClusterName: cluster.name,
+    polling: FAST_POLLING,
+    ...extra,
+  };
+}
+
+/** Authenticated POSTs the simulator served: the number of jobs a client tried to create. */
+export function posts(sim: AtlasSimulator): number {
+  return sim.requests.filter((r) => r.method === 'POST' && r.authenticated && r.path.startsWith('/api/atlas/')).length;
+}
+
+/** Awaits a workflow result that must fail, and returns its ApplicationFailure. */
+export async function expectFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}

@@ -7,6 +7,8 @@ import {
   DEFAULT_SIMULATOR_PUBLIC_KEY,
   loadSeedFile,
   SEED_CLUSTER_NAME,
+  SEED_FLEX_CLUSTER_NAME,
+  SEED_FLEX_SNAPSHOT_ID,
   SEED_PROJECT_ID,
   SEED_SNAPSHOT_ID,
   SeedFileError,
@@ -36,6 +38,14 @@ describe('simulator seed', () => {
     expect(project?.clusters.length).toBeGreaterThanOrEqual(2);
     expect(DEFAULT_SIMULATOR_PUBLIC_KEY).toMatch(/^[a-z]{8}$/);
     expect(DEFAULT_SIMULATOR_PRIVATE_KEY).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  test('the default seed holds the Flex cluster and snapshot of the recorded Flex traffic', () => {
+    const project = DEFAULT_SEED.projects.find((p) => p.id === SEED_PROJECT_ID);
+    const flex = project?.clusters.find((c) => c.name === SEED_FLEX_CLUSTER_NAME);
+
+    expect(flex?.family).toBe('flex');
+    expect(flex?.snapshots.find((s) => s.id === SEED_FLEX_SNAPSHOT_ID)?.finishTime).toBe('2026-08-02T17:06:56Z');
   });
 
   test('a valid file loads with defaults filled in', async () => {

@@ -1,18 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Agent, request } from 'undici';
-import {
-  DEFAULT_SIMULATOR_PRIVATE_KEY,
-  DEFAULT_SIMULATOR_PUBLIC_KEY,
-  SEED_CLUSTER_NAME,
-  SEED_PROJECT_ID,
-  SEED_SNAPSHOT_ID,
-  type SimulatorSeedInput,
-} from '../../simulator/seed';
+import { SEED_CLUSTER_NAME, SEED_PROJECT_ID, SEED_SNAPSHOT_ID, type SimulatorSeedInput } from '../../simulator/seed';
 import type { AtlasSimulator } from '../../simulator/server';
-import { withSimulator } from '../helpers/with-simulator';
+import {
+  call,
+  callJson,
+  challengeOf,
+  closeTestAgent,
+  digestAuthorization,
+  manualClock,
+  send,
+  withSimulator,
+} from '../helpers/with-simulator';
 
-const agent = new Agent({ keepAliveTimeout: 10 });
-afterAll(() => agent.close());
+afterAll(closeTestAgent);
 
 const CLUSTER_PATH = `/api/atlas/v1.0/groups/${SEED_PROJECT_ID}/clusters/${SEED_CLUSTER_NAME}/backup/tenant`;
 const DOCS_RESTORE_BODY = {
@@ -20,8 +19,6 @@ const DOCS_RESTORE_BODY = {
   targetDeploymentItemName: 'M2AWS',
   targetProjectId: SEED_PROJECT_ID,
 };
-const CHALLENGE =
-  /^Digest realm="MMS Public API", domain="", nonce="([A-Za-z0-9+/]{32})", algorithm=MD5, qop="auth", stale=(true|false)$/;
 const UNAUTHORIZED_BODY = `{
   "error" : 401,
   "reason" : "Unauthorized",
@@ -31,96 +28,9 @@ const UNAUTHORIZED_BODY = `{
 /** 2019-05-29T09:10:27Z, the `restoreScheduledDate` of the docs' example. */
 const DOCS_SCHEDULED_AT = Date.parse('2019-05-29T09:10:27Z');
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-interface DigestOptions {
-  nonce: string;
-  nc?: number;
-  username?: string;
-  password?: string;
-  algorithm?: 'MD5' | 'SHA-256';
-  uri?: string;
-}
-
-/** Sends one request, optionally with a ready-made Authorization header, and reads the whole body. */
-async function send(
-  sim: AtlasSimulator,
-  method: string,
-  target: string,
-  options: { body?: unknown; authorization?: string } = {}
-): Promise<Answer> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.authorization !== undefined) headers.authorization = options.authorization;
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  }
-  const res = await request(`${sim.url}${target}`, { method: method as 'GET', headers, body, dispatcher: agent });
-  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
-}
-
-/** The client half of RFC 7616 for `qop=auth`, written here so the test does not trust the simulator's code. */
-function digestAuthorization(method: string, target: string, options: DigestOptions): string {
-  const algorithm = options.algorithm ?? 'MD5';
-  const hash = (text: string): string =>
-    createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
-      .update(text)
-      .digest('hex');
-  const username = options.username ?? DEFAULT_SIMULATOR_PUBLIC_KEY;
-  const uri = options.uri ?? target;
-  const nc = (options.nc ?? 1).toString(16).padStart(8, '0');
-  const cnonce = randomBytes(8).toString('hex');
-  const ha1 = hash(`${username}:MMS Public API:${options.password ?? DEFAULT_SIMULATOR_PRIVATE_KEY}`);
-  const response = hash(`${ha1}:${options.nonce}:${nc}:${cnonce}:auth:${hash(`${method}:${uri}`)}`);
-  return (
-    `Digest username="${username}", realm="MMS Public API", nonce="${options.nonce}", uri="${uri}", ` +
-    `algorithm=${algorithm}, qop=auth, nc=${nc}, cnonce="${cnonce}", response="${response}"`
-  );
-}
-
-/** Reads the challenge of a 401 answer. */
-function challengeOf(answer: Answer): { nonce: string; stale: boolean } {
-  const match = CHALLENGE.exec(String(answer.headers['www-authenticate']));
-  if (match === null) throw new Error(`not an Atlas challenge: ${String(answer.headers['www-authenticate'])}`);
-  return { nonce: match[1] as string, stale: match[2] === 'true' };
-}
-
 /** Gets a fresh nonce the way a client does: an unauthenticated request answered with 401. */
 async function freshNonce(sim: AtlasSimulator): Promise<string> {
   return challengeOf(await send(sim, 'GET', `${CLUSTER_PATH}/snapshots`)).nonce;
-}
-
-/** What the common Digest clients do: challenge, then resend with credentials (nc=00000001). */
-async function call(sim: AtlasSimulator, method: string, target: string, body?: unknown): Promise<Answer> {
-  const challenge = await send(sim, method, target, { body });
-  expect(challenge.status).toBe(401);
-  const authorization = digestAuthorization(method, target, { nonce: challengeOf(challenge).nonce });
-  return send(sim, method, target, { body, authorization });
-}
-
-/** How tests read a 200 answer: a job, a snapshot or a page. The assertions check the shape, not this type. */
-interface AnswerJson {
-  [field: string]: unknown;
-  id: string;
-  status: string;
-  results: AnswerJson[];
-  links: unknown[];
-}
-
-async function callJson(sim: AtlasSimulator, method: string, target: string, body?: unknown): Promise<AnswerJson> {
-  const answer = await call(sim, method, target, body);
-  expect(answer.status).toBe(200);
-  return JSON.parse(answer.text) as AnswerJson;
-}
-
-function clock(start: number): { now: () => number; set: (ms: number) => void } {
-  let current = start;
-  return { now: () => current, set: (ms) => (current = ms) };
 }
 
 describe('Digest challenge', () => {
@@ -160,7 +70,7 @@ describe('Digest challenge', () => {
 
 describe('create restore job', () => {
   test("the docs' example request gets 200 with exactly the documented fields, PENDING", async () => {
-    const time = clock(DOCS_SCHEDULED_AT);
+    const time = manualClock(DOCS_SCHEDULED_AT);
     await withSimulator({ now: time.now }, async (sim) => {
       const answer = await call(sim, 'POST', `${CLUSTER_PATH}/restore?pretty=true`, DOCS_RESTORE_BODY);
 
@@ -244,7 +154,7 @@ describe('job lifecycle', () => {
     { after: 6000, status: 'COMPLETED', restoreFinishedDate: '2019-05-29T09:10:33Z' },
     { after: 3_600_000, status: 'COMPLETED', restoreFinishedDate: '2019-05-29T09:10:33Z' },
   ])('$after ms after creation the job is $status', async ({ after, status, restoreFinishedDate }) => {
-    const time = clock(DOCS_SCHEDULED_AT);
+    const time = manualClock(DOCS_SCHEDULED_AT);
     await withSimulator({ now: time.now, timing }, async (sim) => {
       const { id } = await callJson(sim, 'POST', `${CLUSTER_PATH}/restore`, DOCS_RESTORE_BODY);
       time.set(DOCS_SCHEDULED_AT + after);
@@ -265,6 +175,7 @@ describe('job lifecycle', () => {
       expect(sim.restoreJobs()).toEqual([
         {
           id: expect.any(String),
+          family: 'tenant-v1',
           projectId: SEED_PROJECT_ID,
           clusterName: SEED_CLUSTER_NAME,
           snapshotId: SEED_SNAPSHOT_ID,
@@ -296,7 +207,7 @@ describe('job lifecycle', () => {
   ])(
     'with outcome $outcome and cluster restoreOutcome $restoreOutcome the job ends $final',
     async ({ outcome, restoreOutcome, final }) => {
-      const time = clock(DOCS_SCHEDULED_AT);
+      const time = manualClock(DOCS_SCHEDULED_AT);
       await withSimulator({ now: time.now, timing, outcome, seed: seedWithOutcome(restoreOutcome) }, async (sim) => {
         const { id } = await callJson(sim, 'POST', `${CLUSTER_PATH}/restore`, DOCS_RESTORE_BODY);
         time.set(DOCS_SCHEDULED_AT + 6000);
@@ -784,7 +695,7 @@ describe('Digest verification', () => {
     { age: 60_000, status: 200 },
     { age: 60_001, status: 401 },
   ])('a nonce $age ms old gets $status', async ({ age, status }) => {
-    const time = clock(DOCS_SCHEDULED_AT);
+    const time = manualClock(DOCS_SCHEDULED_AT);
     await withSimulator({ now: time.now }, async (sim) => {
       const nonce = await freshNonce(sim);
       time.set(DOCS_SCHEDULED_AT + age);
@@ -796,7 +707,7 @@ describe('Digest verification', () => {
   });
 
   test('nonceMaxAgeMs sets how long a nonce lives', async () => {
-    const time = clock(DOCS_SCHEDULED_AT);
+    const time = manualClock(DOCS_SCHEDULED_AT);
     await withSimulator({ now: time.now, nonceMaxAgeMs: 1000 }, async (sim) => {
       const nonce = await freshNonce(sim);
       time.set(DOCS_SCHEDULED_AT + 1001);

@@ -1,12 +1,14 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { path } from '../../activities/atlas/path';
 import { parseRetryAfter } from '../../activities/atlas/retry-after';
 import {
   AtlasEnvelopeSchema,
   AtlasErrorBodySchema,
   atlasPageSchema,
-  TenantRestoreJobSchema,
-  TenantSnapshotSchema,
+  AtlasRestoreJobSchema,
+  AtlasSnapshotSchema,
+  OAuthErrorBodySchema,
+  OAuthTokenSchema,
 } from '../../activities/atlas/schemas';
 
 /** The v1.0 docs' example create response, verbatim. */
@@ -34,21 +36,49 @@ const SNAPSHOT = {
   status: 'COMPLETED',
 };
 
+/** The recorded Flex create response (Atlas CLI e2e, 2026-08-10), verbatim. */
+const FLEX_CREATE_RESPONSE = {
+  deliveryType: 'RESTORE',
+  expirationDate: '2026-08-10T09:03:29Z',
+  id: '6a793f812c88faeba59bc399',
+  instanceName: 'snapshotCluster0',
+  projectId: 'b0123456789abcdef012345b',
+  restoreScheduledDate: '2026-08-10T03:03:29Z',
+  snapshotFinishedDate: '2026-08-02T17:06:56Z',
+  snapshotId: '6a6f78e0cab84da5c4476b25',
+  status: 'PENDING',
+  targetDeploymentItemName: 'cluster-833',
+  targetProjectId: 'b0123456789abcdef012345b',
+};
+
+/** A v2 tenant answer: the v1.0 fields plus `links`. */
+const TENANT_V2_RESPONSE = {
+  ...DOCS_CREATE_RESPONSE,
+  links: [
+    {
+      href: 'https://cloud.mongodb.com/api/atlas/v2/groups/571c390a7cea7e4dbf32b625/clusters/M2AWS/backup/tenant/restores/5cee4c83e7a2e10d2ad35971',
+      rel: 'self',
+    },
+  ],
+};
+
+const TOKEN = { access_token: 'eyJhbGciOi.token.sig', expires_in: 3600, token_type: 'Bearer' };
+
 const { id: _id, ...jobWithoutId } = DOCS_CREATE_RESPONSE;
 const { status: _status, ...jobWithoutStatus } = DOCS_CREATE_RESPONSE;
-const JobPageSchema = atlasPageSchema(TenantRestoreJobSchema);
+const JobPageSchema = atlasPageSchema(AtlasRestoreJobSchema);
 
 describe('Atlas response schemas', () => {
   test.each<{ name: string; schema: z.ZodType; input: unknown; ok: boolean }>([
     {
       name: "the docs' example create response",
-      schema: TenantRestoreJobSchema,
+      schema: AtlasRestoreJobSchema,
       input: DOCS_CREATE_RESPONSE,
       ok: true,
     },
     {
       name: 'a download job with snapshotUrl and links',
-      schema: TenantRestoreJobSchema,
+      schema: AtlasRestoreJobSchema,
       input: {
         ...DOCS_CREATE_RESPONSE,
         deliveryType: 'DOWNLOAD',
@@ -60,20 +90,38 @@ describe('Atlas response schemas', () => {
     },
     {
       name: 'a job with null optional fields',
-      schema: TenantRestoreJobSchema,
+      schema: AtlasRestoreJobSchema,
       input: { id: 'a', status: 'RUNNING', restoreFinishedDate: null },
       ok: true,
     },
-    { name: 'a job without id', schema: TenantRestoreJobSchema, input: jobWithoutId, ok: false },
-    { name: 'a job without status', schema: TenantRestoreJobSchema, input: jobWithoutStatus, ok: false },
+    { name: 'a job without id', schema: AtlasRestoreJobSchema, input: jobWithoutId, ok: false },
+    { name: 'a job without status', schema: AtlasRestoreJobSchema, input: jobWithoutStatus, ok: false },
     {
       name: 'a job with a numeric id',
-      schema: TenantRestoreJobSchema,
+      schema: AtlasRestoreJobSchema,
       input: { ...DOCS_CREATE_RESPONSE, id: 5 },
       ok: false,
     },
-    { name: 'a snapshot', schema: TenantSnapshotSchema, input: SNAPSHOT, ok: true },
-    { name: 'a snapshot without id', schema: TenantSnapshotSchema, input: { status: 'COMPLETED' }, ok: false },
+    { name: 'the recorded Flex create response', schema: AtlasRestoreJobSchema, input: FLEX_CREATE_RESPONSE, ok: true },
+    { name: 'a v2 tenant job with links', schema: AtlasRestoreJobSchema, input: TENANT_V2_RESPONSE, ok: true },
+    {
+      name: 'a Flex job with a non-string instanceName',
+      schema: AtlasRestoreJobSchema,
+      input: { ...FLEX_CREATE_RESPONSE, instanceName: 7 },
+      ok: false,
+    },
+    {
+      name: 'a Flex page (with a next link, no prev)',
+      schema: JobPageSchema,
+      input: {
+        links: [{ href: 'https://cloud.mongodb.com/x?includeCount=true&itemsPerPage=100&pageNum=2', rel: 'next' }],
+        results: [FLEX_CREATE_RESPONSE],
+        totalCount: 2160,
+      },
+      ok: true,
+    },
+    { name: 'a snapshot', schema: AtlasSnapshotSchema, input: SNAPSHOT, ok: true },
+    { name: 'a snapshot without id', schema: AtlasSnapshotSchema, input: { status: 'COMPLETED' }, ok: false },
     {
       name: 'a page with totalCount',
       schema: JobPageSchema,
@@ -113,6 +161,63 @@ describe('Atlas response schemas', () => {
       ok: true,
     },
     { name: 'an error body without error', schema: AtlasErrorBodySchema, input: { errorCode: 'X' }, ok: false },
+    { name: 'a token reply', schema: OAuthTokenSchema, input: TOKEN, ok: true },
+    {
+      name: 'a token reply with token_type bearer',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, token_type: 'bearer' },
+      ok: true,
+    },
+    { name: 'a token reply with extra fields', schema: OAuthTokenSchema, input: { ...TOKEN, scope: 'x' }, ok: true },
+    {
+      name: 'a token reply without access_token',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, access_token: undefined },
+      ok: false,
+    },
+    {
+      name: 'a token reply with an empty access_token',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, access_token: '' },
+      ok: false,
+    },
+    {
+      name: 'a token reply without expires_in',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, expires_in: undefined },
+      ok: false,
+    },
+    {
+      name: 'a token reply with expires_in 0',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, expires_in: 0 },
+      ok: false,
+    },
+    {
+      name: 'a token reply with expires_in as text',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, expires_in: '3600' },
+      ok: false,
+    },
+    {
+      name: 'a token reply of another type',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, token_type: 'mac' },
+      ok: false,
+    },
+    {
+      name: 'a token reply without token_type',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, token_type: undefined },
+      ok: false,
+    },
+    {
+      name: 'an OAuth error body',
+      schema: OAuthErrorBodySchema,
+      input: { error: 'invalid_client', error_description: 'Invalid client credentials' },
+      ok: true,
+    },
+    { name: 'an Atlas error body as OAuth', schema: OAuthErrorBodySchema, input: { error: 401 }, ok: false },
     {
       name: 'an envelope',
       schema: AtlasEnvelopeSchema,
@@ -125,10 +230,67 @@ describe('Atlas response schemas', () => {
   });
 
   test('keeps fields Atlas adds later', () => {
-    const job = TenantRestoreJobSchema.parse({ ...DOCS_CREATE_RESPONSE, submittedAt: '2019-05-29T09:10:27Z' });
+    const job = AtlasRestoreJobSchema.parse({ ...DOCS_CREATE_RESPONSE, submittedAt: '2019-05-29T09:10:27Z' });
     expect(job).toMatchObject({ id: DOCS_CREATE_RESPONSE.id, submittedAt: '2019-05-29T09:10:27Z' });
     const page = JobPageSchema.parse({ results: [], totalCount: 0, nextCursor: 'x' });
     expect(page).toHaveProperty('nextCursor', 'x');
+  });
+});
+
+describe('restore job normalization', () => {
+  test.each([
+    {
+      name: 'Flex instanceName becomes clusterName, and stays',
+      input: FLEX_CREATE_RESPONSE,
+      clusterName: 'snapshotCluster0',
+    },
+    { name: 'tenant v1.0 clusterName is kept', input: DOCS_CREATE_RESPONSE, clusterName: 'M2AWS' },
+    { name: 'tenant v2 clusterName is kept', input: TENANT_V2_RESPONSE, clusterName: 'M2AWS' },
+    {
+      name: 'clusterName wins over instanceName',
+      input: { ...DOCS_CREATE_RESPONSE, instanceName: 'other' },
+      clusterName: 'M2AWS',
+    },
+    { name: 'neither leaves clusterName empty', input: { id: 'a', status: 'RUNNING' }, clusterName: undefined },
+    {
+      name: 'a null clusterName falls back to instanceName',
+      input: { id: 'a', status: 'RUNNING', clusterName: null, instanceName: 'f' },
+      clusterName: 'f',
+    },
+  ])('$name', ({ input, clusterName }) => {
+    const job = AtlasRestoreJobSchema.parse(input);
+    expect(job.clusterName ?? undefined).toBe(clusterName);
+    if ('instanceName' in input) expect(job.instanceName).toBe(input.instanceName);
+  });
+
+  test('inside a page too', () => {
+    const page = JobPageSchema.parse({ results: [FLEX_CREATE_RESPONSE] });
+    expect(page.results[0]).toMatchObject({ clusterName: 'snapshotCluster0', instanceName: 'snapshotCluster0' });
+  });
+
+  test.each([
+    {
+      name: 'a restore job missing its id',
+      schema: AtlasRestoreJobSchema,
+      input: { status: 'COMPLETED', snapshotUrl: 'https://dl.example/secret-0xC0FFEE' },
+    },
+    {
+      name: 'a restore job with a non-string snapshotUrl',
+      schema: AtlasRestoreJobSchema,
+      input: { id: 'a', status: 'COMPLETED', snapshotUrl: { href: 'https://dl.example/secret-0xC0FFEE' } },
+    },
+    {
+      name: 'a token reply with a bad token_type',
+      schema: OAuthTokenSchema,
+      input: { ...TOKEN, access_token: 'secret-0xC0FFEE', token_type: 'secret-0xC0FFEE' },
+    },
+  ])('the formatted issues of $name never quote a value', ({ schema, input }) => {
+    const result = (schema as z.ZodType).safeParse(input);
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(z.prettifyError(result.error)).not.toContain('secret-0xC0FFEE');
+      expect(JSON.stringify(result.error.issues)).not.toContain('secret-0xC0FFEE');
+    }
   });
 });
 

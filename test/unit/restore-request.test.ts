@@ -24,6 +24,10 @@ describe('parseRestoreRequest', () => {
     ['a 64-character cluster name', { targetClusterName: 'a'.repeat(64) }],
     ['a hyphenated cluster name', { clusterName: 'my-cluster-0' }],
     ['the shortest deadline', { deadlineSeconds: 5 }],
+    ['the latest snapshot', { snapshotId: 'latest' }],
+    ['an explicit Flex family', { family: 'flex' }],
+    ['the shared-tier v2 family', { family: 'tenant-v2' }],
+    ['a DOWNLOAD without a target', { delivery: 'DOWNLOAD', targetClusterName: undefined }],
   ])('accepts %s', (_name, extra) => {
     expect(parseRestoreRequest({ ...valid, ...extra })).toMatchObject({ success: true });
   });
@@ -54,6 +58,11 @@ describe('parseRestoreRequest', () => {
     ['polling backoff below 1', { polling: { backoffCoefficient: 0.5 } }, /backoffCoefficient/],
     ['polling jitter above 0.5', { polling: { jitterRatio: 0.9 } }, /jitterRatio/],
     ['a tiny continue-as-new threshold', { continueAsNewAfterEvents: 3 }, /continueAsNewAfterEvents/],
+    ['a RESTORE without a target cluster', { targetClusterName: undefined }, /targetClusterName[\s\S]*|required for a RESTORE/],
+    ['a DOWNLOAD with a target cluster', { delivery: 'DOWNLOAD' }, /DOWNLOAD has no target/],
+    ['an unknown family', { family: 'dedicated' }, /family/],
+    ['an unknown delivery', { delivery: 'COPY' }, /delivery/],
+    ['a snapshot called newest', { snapshotId: 'newest' }, /"latest"/],
   ])('refuses %s with a message naming it', (_name, extra, message) => {
     const parsed = parseRestoreRequest({ ...valid, ...extra });
     expect(parsed.success).toBe(false);

@@ -10,7 +10,7 @@ describe('parseWorkerConfig', () => {
     const config = parseWorkerConfig(base, noFiles);
     expect(config.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default', taskQueue: 'atlas-restore' });
     expect(config.temporal.tls).toBeUndefined();
-    expect(config.atlas).toMatchObject({ baseUrl: 'https://cloud.mongodb.com', publicKey: 'abcdefgh' });
+    expect(config.atlas).toMatchObject({ baseUrl: 'https://cloud.mongodb.com', credentials: { publicKey: 'abcdefgh' } });
   });
 
   test('an API key turns TLS on for Temporal Cloud', () => {
@@ -19,14 +19,30 @@ describe('parseWorkerConfig', () => {
     expect(config.temporal.apiKey).toBe('k');
   });
 
+  test('a Service Account is the alternative to an API key, and its secret can come from a file', () => {
+    const env = { ATLAS_CLIENT_ID: 'mdb_sa_id_1', ATLAS_CLIENT_SECRET_FILE: '/run/secrets/sa' };
+    const config = parseWorkerConfig(env, (p) => (p === '/run/secrets/sa' ? 'mdb_sa_sk_2' : noFiles(p)));
+    expect(config.atlas.credentials).toEqual({ clientId: 'mdb_sa_id_1', clientSecret: 'mdb_sa_sk_2' });
+  });
+
+  test('the worker-wide Atlas call cap and payload encryption keys are read', () => {
+    const config = parseWorkerConfig({ ...base, ATLAS_MAX_CALLS_PER_SECOND: '20', PAYLOAD_ENCRYPTION_KEYS: 'k:abc' }, noFiles);
+    expect(config.atlas.maxCallsPerSecond).toBe(20);
+    expect(config.payloadEncryptionKeys).toBe('k:abc');
+  });
+
   test('the private key can come from a file (Docker and Kubernetes secrets)', () => {
     const env = { ATLAS_PUBLIC_KEY: 'abcdefgh', ATLAS_PRIVATE_KEY_FILE: '/run/secrets/atlas' };
     const config = parseWorkerConfig(env, (p) => (p === '/run/secrets/atlas' ? 'from-file\n' : noFiles(p)));
-    expect(config.atlas.privateKey).toBe('from-file');
+    expect(config.atlas.credentials).toEqual({ publicKey: 'abcdefgh', privateKey: 'from-file' });
   });
 
   test.each([
-    ['no Atlas keys', {}, /ATLAS_PUBLIC_KEY[\s\S]*ATLAS_PRIVATE_KEY/],
+    ['no Atlas credentials', {}, /ATLAS_PUBLIC_KEY and ATLAS_PRIVATE_KEY.*ATLAS_CLIENT_ID and ATLAS_CLIENT_SECRET/],
+    ['a public key without a private key', { ATLAS_PUBLIC_KEY: 'abcdefgh' }, /ATLAS_PRIVATE_KEY is required/],
+    ['an API key and a Service Account', { ...base, ATLAS_CLIENT_ID: 'id' }, /not both/],
+    ['a client id without a secret', { ATLAS_CLIENT_ID: 'mdb_sa_id_1' }, /ATLAS_CLIENT_SECRET is required/],
+    ['a non-numeric call cap', { ...base, ATLAS_MAX_CALLS_PER_SECOND: 'fast' }, /ATLAS_MAX_CALLS_PER_SECOND/],
     ['an empty private key', { ...base, ATLAS_PRIVATE_KEY: '' }, /ATLAS_PRIVATE_KEY/],
     ['a key and a key file', { ...base, ATLAS_PRIVATE_KEY_FILE: '/x' }, /either ATLAS_PRIVATE_KEY or ATLAS_PRIVATE_KEY_FILE/],
     ['an unreadable key file', { ATLAS_PUBLIC_KEY: 'a', ATLAS_PRIVATE_KEY_FILE: '/nope' }, /cannot read \/nope \(ENOENT\)/],
@@ -44,6 +60,7 @@ describe('parseWorkerConfig', () => {
     const secret = 'super-secret-private-key';
     for (const env of [
       { ATLAS_PRIVATE_KEY: secret },
+      { ATLAS_CLIENT_SECRET: secret },
       { ...base, ATLAS_PRIVATE_KEY: secret, ATLAS_BASE_URL: 'http://example.com' },
       { ...base, ATLAS_PRIVATE_KEY: secret, LOG_LEVEL: secret },
     ]) {

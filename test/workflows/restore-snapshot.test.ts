@@ -1,29 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { AtlasClient } from '../../activities/atlas/atlas-client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { RestoreAlreadyRunningError, startRestore } from '../../client/restore-client';
-import {
-  RESTORE_WORKFLOW_TYPE,
-  type RestoreFinishedNotification,
-  type RestoreRequestInput,
-  type RestoreResult,
-} from '../../contract/restore';
-import { SEED_PROJECT_ID, SimulatorSeedSchema } from '../../simulator/seed';
-import { startAtlasSimulator, type AtlasSimulator, type AtlasSimulatorOptions } from '../../simulator/server';
+import { RESTORE_WORKFLOW_TYPE, type RestoreFinishedNotification, type RestoreResult } from '../../contract/restore';
+import { SEED_PROJECT_ID } from '../../simulator/seed';
 import { restoreStatusQuery } from '../../workflows/messages';
 import {
-  FAST_POLLING,
   TEST_CLUSTERS,
-  TEST_SEED,
   bundleTestWorkflows,
   connectTestEnv,
-  createTestWorker,
-  simulatorAtlasClient,
+  expectFailure,
+  posts,
+  requestFor,
+  withHarness,
 } from '../helpers/restore-test-kit';
 
 /**
@@ -33,7 +24,6 @@ import {
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-let queueCounter = 0;
 
 beforeAll(async () => {
   env = await connectTestEnv();
@@ -44,66 +34,14 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-interface Harness {
-  sim: AtlasSimulator;
-  atlas: AtlasClient;
-  worker: Worker;
-  taskQueue: string;
-}
-
-/** Runs `body` with a fresh simulator, Atlas client and worker on a task queue of its own. */
-async function withHarness<T>(
-  simOptions: AtlasSimulatorOptions,
-  body: (h: Harness) => Promise<T>,
-  privateKey?: string
-): Promise<T> {
-  const sim = await startAtlasSimulator({ seed: SimulatorSeedSchema.parse(TEST_SEED), ...simOptions });
-  const { atlas, close } = simulatorAtlasClient(sim.url, privateKey);
-  const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
-  try {
-    const worker = await createTestWorker(env, bundle, taskQueue, atlas);
-    return await worker.runUntil(body({ sim, atlas, worker, taskQueue }));
-  } finally {
-    await close();
-    await sim.close();
-  }
-}
-
-function requestFor(clusterIndex: number, extra: Partial<RestoreRequestInput> = {}): RestoreRequestInput {
-  const cluster = TEST_CLUSTERS[clusterIndex]!;
-  return {
-    projectId: SEED_PROJECT_ID,
-    clusterName: cluster.name,
-    snapshotId: cluster.snapshotId,
-    targetClusterName: cluster.name,
-    polling: FAST_POLLING,
-    ...extra,
-  };
-}
-
-function posts(sim: AtlasSimulator): number {
-  return sim.requests.filter((r) => r.method === 'POST' && r.authenticated).length;
-}
-
 async function recordHistory(name: string, workflowId: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(history));
 }
 
-async function expectFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
-
 test('a restore creates exactly one Atlas job, polls it to COMPLETED and returns a typed result', async () => {
-  await withHarness({ timing: { pendingMs: 200, queuedMs: 200, runningMs: 600 } }, async ({ sim, taskQueue }) => {
+  await withHarness(env, bundle, { timing: { pendingMs: 200, queuedMs: 200, runningMs: 600 } }, async ({ sim, taskQueue }) => {
     const started = await startRestore(env.client, requestFor(0), { taskQueue });
     const result: RestoreResult = await started.handle.result();
 
@@ -133,7 +71,7 @@ test('a restore creates exactly one Atlas job, polls it to COMPLETED and returns
 });
 
 test('a job Atlas reports FAILED ends the workflow with RestoreFailed', async () => {
-  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome: 'FAILED' }, async (h) => {
+  await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome: 'FAILED' }, async (h) => {
     const started = await startRestore(env.client, requestFor(1), { taskQueue: h.taskQueue });
     const failure = await expectFailure(started.handle.result());
     expect(failure.type).toBe('RestoreFailed');
@@ -145,7 +83,7 @@ test('a job Atlas reports FAILED ends the workflow with RestoreFailed', async ()
 });
 
 test('a job that outlives the deadline ends with RestoreDeadlineExceeded', async () => {
-  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 3_600_000 } }, async (h) => {
+  await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 3_600_000 } }, async (h) => {
     const started = await startRestore(env.client, requestFor(2, { deadlineSeconds: 5 }), { taskQueue: h.taskQueue });
     const t0 = Date.now();
     const failure = await expectFailure(started.handle.result());
@@ -161,7 +99,7 @@ test('a job that outlives the deadline ends with RestoreDeadlineExceeded', async
 
 test('the caller named in notify receives a typed restoreFinished signal, on success and on failure', async () => {
   for (const outcome of ['COMPLETED', 'FAILED'] as const) {
-    await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome }, async (h) => {
+    await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome }, async (h) => {
       const caller = await env.client.workflow.start('awaitRestoreSignalWorkflow', {
         taskQueue: h.taskQueue,
         workflowId: `caller-${outcome}-${Date.now()}`,
@@ -189,7 +127,7 @@ test('the caller named in notify receives a typed restoreFinished signal, on suc
 });
 
 test('the status query shows live progress while the job runs', async () => {
-  await withHarness({ timing: { pendingMs: 500, queuedMs: 500, runningMs: 4000 } }, async (h) => {
+  await withHarness(env, bundle, { timing: { pendingMs: 500, queuedMs: 500, runningMs: 4000 } }, async (h) => {
     const started = await startRestore(env.client, requestFor(4), { taskQueue: h.taskQueue });
     const seen = new Set<string>();
     let status = await started.handle.query(restoreStatusQuery);
@@ -209,7 +147,7 @@ test('the status query shows live progress while the job runs', async () => {
 });
 
 test('a long restore continues as new below the history threshold and still completes once', async () => {
-  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 6000 } }, async (h) => {
+  await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 6000 } }, async (h) => {
     const request = requestFor(5, { continueAsNewAfterEvents: 30 });
     const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
     const result = await env.client.workflow.getHandle(started.workflowId).result();
@@ -225,7 +163,7 @@ test('a long restore continues as new below the history threshold and still comp
 });
 
 test('a second start for the same target attaches to the running restore; another snapshot is refused', async () => {
-  await withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 1500 } }, async (h) => {
+  await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 1500 } }, async (h) => {
     const first = await startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue });
     const again = await startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue });
     expect(again).toMatchObject({ started: false, workflowId: first.workflowId, runId: first.runId });
@@ -250,7 +188,7 @@ test.each([
     message: /GROUP_NOT_FOUND/,
   },
 ])('$name fails fast with $type and no job', async ({ override, type, message }) => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, bundle, {}, async (h) => {
     const started = await startRestore(env.client, requestFor(8, override), { taskQueue: h.taskQueue });
     const failure = await expectFailure(started.handle.result());
     expect(failure.type).toBe(type);
@@ -261,7 +199,7 @@ test.each([
 
 test('wrong Atlas credentials fail with AtlasAuthFailed and never leak the key', async () => {
   const wrongKey = 'ffffffff-0000-4000-8000-000000000000';
-  await withHarness(
+  await withHarness(env, bundle, 
     {},
     async (h) => {
       const started = await startRestore(env.client, requestFor(9), { taskQueue: h.taskQueue });
@@ -271,12 +209,12 @@ test('wrong Atlas credentials fail with AtlasAuthFailed and never leak the key',
       expect(history).not.toContain(wrongKey);
       expect(history).not.toMatch(/response="?[0-9a-f]{32}/);
     },
-    wrongKey
+    { privateKey: wrongKey }
   );
 });
 
 test('a raw start with invalid JSON input fails with InvalidRestoreRequest before any Atlas call', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, bundle, {}, async (h) => {
     const handle = await env.client.workflow.start(RESTORE_WORKFLOW_TYPE, {
       taskQueue: h.taskQueue,
       workflowId: `raw-invalid-${Date.now()}`,
