@@ -1,5 +1,7 @@
 import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { isFinalRestoreJobStatus } from '../contract/atlas-ids';
+import { JOB_NOT_FINISHED, pollDelayMs, type ResolvedPolling } from '../contract/polling';
 import {
   RestoreFailureType,
   type ApiFamily,
@@ -77,6 +79,22 @@ export interface JobRef {
   projectId: string;
   clusterName: string;
   jobId: string;
+}
+
+/** Input of `awaitRestoreJobChange`. */
+export interface AwaitJobChangeInput extends JobRef {
+  /** The status the workflow last saw (null before the first poll). */
+  knownStatus: string | null;
+  polling: ResolvedPolling;
+  /** When the job was created (ISO): the poll spacing depends on how long it has run. */
+  jobCreatedAt: string;
+}
+
+/** Output of `awaitRestoreJobChange`. */
+export interface JobChange {
+  job: RestoreJobView;
+  /** Atlas reads this wait took (one per attempt). */
+  polls: number;
 }
 
 /** Atlas stamps jobs with its own clock, to the second; allow for that much skew when matching. */
@@ -186,6 +204,33 @@ export function createActivities(deps: RestoreActivityDeps) {
       } catch (err) {
         throw toApplicationFailure(err);
       }
+    },
+
+    /**
+     * Waits for the job's status to change, polling through Temporal's activity retries: each attempt reads the job
+     * once and, while nothing changed, fails with a benign `RestoreJobNotFinished` whose `nextRetryDelay` is the next
+     * poll time. Retries stay out of the workflow history, so a long restore costs a handful of events, not one
+     * timer and one activity per poll. Returns on a change, a final status, or after `reportEverySeconds`.
+     */
+    async awaitRestoreJobChange(input: AwaitJobChangeInput): Promise<JobChange> {
+      const info = activityInfo();
+      let job: RestoreJobView;
+      try {
+        job = toJobView(await readJob(atlas, input, cancellationSignal()));
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+      const polls = info.attempt;
+      if (job.status !== input.knownStatus || isFinalRestoreJobStatus(job.status)) return { job, polls };
+      const now = Date.now();
+      const delay = pollDelayMs(input.polling, now - Date.parse(input.jobCreatedAt), Math.random);
+      if (now + delay >= info.scheduledTimestampMs + input.polling.reportEverySeconds * 1000) return { job, polls };
+      throw ApplicationFailure.create({
+        type: JOB_NOT_FINISHED,
+        message: `Atlas job ${job.id} is still ${job.status}`,
+        nextRetryDelay: delay,
+        category: ApplicationFailureCategory.BENIGN,
+      });
     },
 
     /** Looks for a job this workflow created, without creating one (used after the create step gave up). */

@@ -2,9 +2,12 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { JOB_NOT_FINISHED } from '../contract/polling';
 import {
   DEFAULT_TASK_QUEUE,
   RESTORE_WORKFLOW_TYPE,
@@ -110,7 +113,9 @@ export async function startRestore(
 export async function getRestore(client: Client, workflowId: string): Promise<RestoreStatus> {
   const handle = client.workflow.getHandle<typeof restoreSnapshotWorkflow>(workflowId);
   const description = await handle.describe();
-  if (description.status.name === 'RUNNING') return handle.query(restoreStatusQuery);
+  if (description.status.name === 'RUNNING') {
+    return withPendingPolls(await handle.query(restoreStatusQuery), description.raw.pendingActivities ?? []);
+  }
   try {
     await handle.result();
     return handle.query(restoreStatusQuery);
@@ -135,6 +140,35 @@ export async function awaitRestore(client: Client, workflowId: string): Promise<
   }
 }
 
+type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
+
+/**
+ * Polls run as retries of one activity and reach the workflow only on a change, so a live view adds what the server
+ * knows about the wait in progress: polls already made, the next poll time, and an Atlas error being retried.
+ */
+export function withPendingPolls(status: RestoreStatus, pending: readonly PendingActivity[]): RestoreStatus {
+  const wait = pending.find((a) => a.activityType?.name === 'awaitRestoreJobChange');
+  if (!wait) return status;
+  const failedAttempts = Math.max(0, (wait.attempt ?? 1) - 1);
+  const nextMs = optionalTsToMs(wait.nextAttemptScheduleTime);
+  const failure = wait.lastFailure;
+  const failureType = failure?.applicationFailureInfo?.type;
+  const atlasError =
+    failure && failureType !== JOB_NOT_FINISHED
+      ? {
+          type: failureType ?? 'Error',
+          message: failure.message ?? '',
+          at: new Date(optionalTsToMs(wait.lastAttemptCompleteTime) ?? Date.now()).toISOString(),
+        }
+      : null;
+  return {
+    ...status,
+    pollCount: status.pollCount + failedAttempts,
+    nextPollAt: nextMs === undefined ? status.nextPollAt : new Date(nextMs).toISOString(),
+    lastError: atlasError ?? status.lastError,
+  };
+}
+
 /** The workflow puts its final status in the failure details; read it back for operators. */
 function statusFromFailure(err: unknown): RestoreStatus | undefined {
   if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
@@ -156,5 +190,7 @@ function sameRestore(a: RestoreTarget, b: RestoreTarget): boolean {
 /** One-line description of a restore, for messages. */
 export function describeTarget(t: RestoreTarget): string {
   const source = `snapshot ${t.snapshotId} of ${t.projectId}/${t.clusterName}`;
-  return t.delivery === 'DOWNLOAD' ? `a download of ${source}` : `${source} onto ${t.targetProjectId}/${t.targetClusterName}`;
+  return t.delivery === 'DOWNLOAD'
+    ? `a download of ${source}`
+    : `${source} onto ${t.targetProjectId}/${t.targetClusterName}`;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClusterNameSchema, ObjectIdSchema } from './atlas-ids';
+import { PollingSchema } from './polling';
 
 /**
  * The language-neutral contract of the restore workflow: its type name, task queue, message names, and the JSON
@@ -43,22 +44,6 @@ export const RestoreFailureType = {
 } as const;
 /** One of the {@link RestoreFailureType} values. */
 export type RestoreFailureType = (typeof RestoreFailureType)[keyof typeof RestoreFailureType];
-
-/** How the workflow spaces its status polls. All durations in seconds. */
-export const PollingSchema = z.strictObject({
-  /** Wait before the first status poll: a restore cannot finish sooner. */
-  initialDelaySeconds: z.number().min(0).max(3600).default(5),
-  /** Interval between the first polls. */
-  intervalSeconds: z.number().min(0.1).max(3600).default(5),
-  /** Each interval is the previous one times this factor, up to `maxIntervalSeconds`. */
-  backoffCoefficient: z.number().min(1).max(10).default(1.5),
-  /** Upper bound of the interval. */
-  maxIntervalSeconds: z.number().min(0.1).max(3600).default(60),
-  /** Each interval is moved by up to this fraction, at random but replay-safe, so restores don't poll in step. */
-  jitterRatio: z.number().min(0).max(0.5).default(0.1),
-});
-/** Polling settings after defaults. */
-export type Polling = z.infer<typeof PollingSchema>;
 
 /** Who to signal when the restore ends. */
 export const NotifyTargetSchema = z.strictObject({

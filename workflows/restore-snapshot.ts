@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   TimeoutFailure,
   condition,
   continueAsNew,
@@ -11,15 +12,16 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { RestoreActivities } from '../activities/restore-activities';
+import type { JobChange, RestoreActivities } from '../activities/restore-activities';
 import { AtlasFailureType } from '../contract/atlas-failures';
 import { isFinalRestoreJobStatus } from '../contract/atlas-ids';
+import { resolvePolling, type ResolvedPolling } from '../contract/polling';
 import {
   NotifyTargetSchema,
-  PollingSchema,
   RestoreFailureType,
   parseRestoreRequest,
   restoreTargetOf,
+  workflowIdFor,
   type ApiFamily,
   type NotifyTarget,
   type RestoreFinishedNotification,
@@ -30,7 +32,6 @@ import {
   type RestoreStatus,
 } from '../contract/restore';
 import { pollNowSignal, restoreFinishedSignal, restoreStatusQuery } from './messages';
-import { pollDelayMs } from './poll-schedule';
 
 /** State carried from one run to the next when the workflow continues as new. Internal to the workflow. */
 export interface RestoreContinuation {
@@ -77,6 +78,14 @@ export async function restoreSnapshotWorkflow(
     });
   }
   const request = parsed.data;
+  const expectedWorkflowId = workflowIdFor(restoreTargetOf(request));
+  if (workflowInfo().workflowId !== expectedWorkflowId) {
+    const message =
+      `Invalid restore request: it must run under workflow id "${expectedWorkflowId}" (the target), so that two ` +
+      `restores of one target can never run at once; it was started as "${workflowInfo().workflowId}"`;
+    await notifyInvalidRequest(input, message);
+    throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
+  }
   const status = continuation?.status ?? initialStatus(request);
   let pollRequested = false;
   setHandler(restoreStatusQuery, () => status);
@@ -85,31 +94,34 @@ export async function restoreSnapshotWorkflow(
   });
 
   if (status.family === null) await resolveSource(request, status);
-  if (status.jobId === null) applyJob(status, await createJob(request, status));
+  if (status.jobId === null) {
+    applyJob(status, await createJob(request, status));
+    // Quiet period: a restore cannot finish this soon, so the first poll waits (a pollNow signal cuts it short).
+    const polling = resolvePolling(request.polling, status.family as ApiFamily);
+    const wait = Math.min(polling.initialDelaySeconds * 1000, Date.parse(status.deadlineAt) - Date.now());
+    if (!isFinalRestoreJobStatus(status.atlasStatus ?? '') && wait > 0) {
+      status.nextPollAt = new Date(Date.now() + wait).toISOString();
+      await condition(() => pollRequested, wait);
+      status.nextPollAt = null;
+    }
+  }
   const jobId = status.jobId as string;
-  const polling = PollingSchema.parse(request.polling ?? {});
+  const polling = resolvePolling(request.polling, status.family as ApiFamily);
   const deadlineMs = Date.parse(status.deadlineAt);
 
   while (!isFinalRestoreJobStatus(status.atlasStatus ?? '')) {
-    const now = Date.now();
-    if (now >= deadlineMs) return finish(request, status, deadlineFailure(status));
+    if (Date.now() >= deadlineMs) return finish(request, status, deadlineFailure(status));
     if (shouldContinueAsNew(request)) {
       status.continuedAsNew += 1;
       log.info('Continuing as new to keep history short', { historyLength: workflowInfo().historyLength });
       await continueAsNew<typeof restoreSnapshotWorkflow>(input, { status });
     }
-    const errorBackoff = status.lastError !== null ? polling.maxIntervalSeconds * 1000 : 0;
-    const delay = Math.min(
-      Math.max(pollDelayMs(polling, status.pollCount, Math.random), errorBackoff),
-      deadlineMs - now
-    );
-    status.phase = 'POLLING';
-    status.nextPollAt = new Date(now + delay).toISOString();
-    touch(status);
-    if (!pollRequested) await condition(() => pollRequested, delay);
-    pollRequested = false;
-    status.nextPollAt = null;
-    await pollOnce(request, status, jobId, deadlineMs);
+    if (pollRequested) {
+      pollRequested = false;
+      await pollOnce(request, status, jobId, deadlineMs);
+    } else {
+      await awaitChange(request, status, polling, deadlineMs, () => pollRequested);
+    }
   }
 
   if (status.atlasStatus === 'COMPLETED') return finish(request, status, null);
@@ -214,6 +226,76 @@ async function createJob(request: RestoreRequest, status: RestoreStatus): Promis
       message: `Could not create the ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job: ${failure.message}`,
     });
   }
+}
+
+/**
+ * Waits (through activity retries, outside the history) until Atlas reports another status, or the report interval
+ * passes; a `pollNow` signal cancels the wait so the caller polls at once.
+ */
+async function awaitChange(
+  request: RestoreRequest,
+  status: RestoreStatus,
+  polling: ResolvedPolling,
+  deadlineMs: number,
+  nudged: () => boolean
+): Promise<void> {
+  const { awaitRestoreJobChange } = proxyActivities<RestoreActivities>({
+    startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    scheduleToCloseTimeout: Math.max(
+      1000,
+      Math.min(deadlineMs - Date.now(), (polling.reportEverySeconds + 300) * 1000)
+    ),
+    retry: {
+      initialInterval: Math.round(polling.intervalSeconds * 1000),
+      backoffCoefficient: 2,
+      maximumInterval: Math.max(60_000, Math.round(polling.intervalSeconds * 1000)),
+    },
+  });
+  status.phase = 'POLLING';
+  touch(status);
+  let settled = false;
+  let change: JobChange | undefined;
+  let error: unknown;
+  const scope = new CancellationScope();
+  const waiting = scope
+    .run(() =>
+      awaitRestoreJobChange({
+        family: status.family as ApiFamily,
+        projectId: request.projectId,
+        clusterName: request.clusterName,
+        jobId: status.jobId as string,
+        knownStatus: status.atlasStatus,
+        polling,
+        jobCreatedAt: status.jobScheduledAt ?? status.startedAt,
+      })
+    )
+    .then(
+      (result) => {
+        change = result;
+      },
+      (err: unknown) => {
+        error = err;
+      }
+    )
+    .finally(() => {
+      settled = true;
+    });
+  await condition(() => settled || nudged());
+  if (!settled) {
+    scope.cancel();
+    await waiting;
+    return;
+  }
+  if (change !== undefined) {
+    status.pollCount += change.polls;
+    applyJob(status, change.job);
+    status.lastError = null;
+    return;
+  }
+  const failure = describeFailure(error);
+  recordError(status, failure);
+  if (FATAL_POLL_FAILURES.includes(failure.type)) return finish(request, status, failure);
+  log.warn('Waiting for the job failed; will wait again', { jobId: status.jobId, type: failure.type });
 }
 
 async function pollOnce(request: RestoreRequest, status: RestoreStatus, jobId: string, deadlineMs: number) {

@@ -1,4 +1,13 @@
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -46,7 +55,8 @@ export const TEST_SEED: SimulatorSeedInput = {
 /** Connects to the dev server the global setup started. */
 export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is unset: run through jest (the temporal project starts a server)');
+  if (!address)
+    throw new Error('TEMPORAL_TEST_ADDRESS is unset: run through jest (the temporal project starts a server)');
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   return TestWorkflowEnvironment.createFromExistingServer({ address });
 }
@@ -172,3 +182,19 @@ export async function expectFailure(promise: Promise<unknown>): Promise<Applicat
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
 }
+
+/** With RECORD_HISTORIES=1, saves a finished workflow's id and history as a replay fixture (test/fixtures/histories). */
+export async function recordHistory(env: TestWorkflowEnvironment, name: string, workflowId: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = JSON.parse(historyToJSON(await env.client.workflow.getHandle(workflowId).fetchHistory()));
+  writeFileSync(
+    join(__dirname, '..', 'fixtures', 'histories', `${name}.json`),
+    JSON.stringify({ workflowId, history }, null, 1)
+  );
+}
+
+/**
+ * The payload key of tests that record encrypted histories: fixed, so the replay test can read them. A test key
+ * only, never used outside tests.
+ */
+export const TEST_PAYLOAD_KEYS = 'test-key-1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';

@@ -19,7 +19,10 @@ describe('parseRestoreRequest', () => {
   test.each([
     ['a target project', { targetProjectId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }],
     ['a notify target', { notify: { workflowId: 'caller-1' } }],
-    ['a notify target with run id', { notify: { workflowId: 'caller-1', runId: 'b3e1c1b2-5a5e-4c1e-9f00-000000000000' } }],
+    [
+      'a notify target with run id',
+      { notify: { workflowId: 'caller-1', runId: 'b3e1c1b2-5a5e-4c1e-9f00-000000000000' } },
+    ],
     ['partial polling', { polling: { intervalSeconds: 10 } }],
     ['a 64-character cluster name', { targetClusterName: 'a'.repeat(64) }],
     ['a hyphenated cluster name', { clusterName: 'my-cluster-0' }],
@@ -58,7 +61,11 @@ describe('parseRestoreRequest', () => {
     ['polling backoff below 1', { polling: { backoffCoefficient: 0.5 } }, /backoffCoefficient/],
     ['polling jitter above 0.5', { polling: { jitterRatio: 0.9 } }, /jitterRatio/],
     ['a tiny continue-as-new threshold', { continueAsNewAfterEvents: 3 }, /continueAsNewAfterEvents/],
-    ['a RESTORE without a target cluster', { targetClusterName: undefined }, /targetClusterName[\s\S]*|required for a RESTORE/],
+    [
+      'a RESTORE without a target cluster',
+      { targetClusterName: undefined },
+      /targetClusterName[\s\S]*|required for a RESTORE/,
+    ],
     ['a DOWNLOAD with a target cluster', { delivery: 'DOWNLOAD' }, /DOWNLOAD has no target/],
     ['an unknown family', { family: 'dedicated' }, /family/],
     ['an unknown delivery', { delivery: 'COPY' }, /delivery/],

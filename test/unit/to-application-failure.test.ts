@@ -27,7 +27,11 @@ describe('toApplicationFailure', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type, nonRetryable });
     expect(failure.message).toContain('SOME_CODE');
-    expect((failure as ApplicationFailure).details?.[0]).toMatchObject({ status, errorCode: 'SOME_CODE', detail: 'why' });
+    expect((failure as ApplicationFailure).details?.[0]).toMatchObject({
+      status,
+      errorCode: 'SOME_CODE',
+      detail: 'why',
+    });
   });
 
   test.each([
@@ -38,10 +42,13 @@ describe('toApplicationFailure', () => {
     { status: 429, retryAfterSeconds: undefined, delayMs: undefined },
     { status: 500, retryAfterSeconds: 30, delayMs: undefined },
     { status: 404, retryAfterSeconds: 30, delayMs: undefined },
-  ])('HTTP $status with Retry-After $retryAfterSeconds s retries after $delayMs ms', ({ status, retryAfterSeconds, delayMs }) => {
-    const failure = toApplicationFailure(apiError(status, { retryAfterSeconds })) as ApplicationFailure;
-    expect(failure.nextRetryDelay).toBe(delayMs);
-  });
+  ])(
+    'HTTP $status with Retry-After $retryAfterSeconds s retries after $delayMs ms',
+    ({ status, retryAfterSeconds, delayMs }) => {
+      const failure = toApplicationFailure(apiError(status, { retryAfterSeconds })) as ApplicationFailure;
+      expect(failure.nextRetryDelay).toBe(delayMs);
+    }
+  );
 
   test.each([
     { ambiguous: true, code: 'UND_ERR_HEADERS_TIMEOUT' },

@@ -8,13 +8,23 @@ const noFiles = (path: string): string => {
 describe('parseWorkerConfig', () => {
   test('defaults point at a local Temporal and real Atlas', () => {
     const config = parseWorkerConfig(base, noFiles);
-    expect(config.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default', taskQueue: 'atlas-restore' });
+    expect(config.temporal).toMatchObject({
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'atlas-restore',
+    });
     expect(config.temporal.tls).toBeUndefined();
-    expect(config.atlas).toMatchObject({ baseUrl: 'https://cloud.mongodb.com', credentials: { publicKey: 'abcdefgh' } });
+    expect(config.atlas).toMatchObject({
+      baseUrl: 'https://cloud.mongodb.com',
+      credentials: { publicKey: 'abcdefgh' },
+    });
   });
 
   test('an API key turns TLS on for Temporal Cloud', () => {
-    const config = parseWorkerConfig({ ...base, TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' }, noFiles);
+    const config = parseWorkerConfig(
+      { ...base, TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' },
+      noFiles
+    );
     expect(config.temporal.tls).toBeDefined();
     expect(config.temporal.apiKey).toBe('k');
   });
@@ -26,7 +36,10 @@ describe('parseWorkerConfig', () => {
   });
 
   test('the worker-wide Atlas call cap and payload encryption keys are read', () => {
-    const config = parseWorkerConfig({ ...base, ATLAS_MAX_CALLS_PER_SECOND: '20', PAYLOAD_ENCRYPTION_KEYS: 'k:abc' }, noFiles);
+    const config = parseWorkerConfig(
+      { ...base, ATLAS_MAX_CALLS_PER_SECOND: '20', PAYLOAD_ENCRYPTION_KEYS: 'k:abc' },
+      noFiles
+    );
     expect(config.atlas.maxCallsPerSecond).toBe(20);
     expect(config.payloadEncryptionKeys).toBe('k:abc');
   });
@@ -44,8 +57,16 @@ describe('parseWorkerConfig', () => {
     ['a client id without a secret', { ATLAS_CLIENT_ID: 'mdb_sa_id_1' }, /ATLAS_CLIENT_SECRET is required/],
     ['a non-numeric call cap', { ...base, ATLAS_MAX_CALLS_PER_SECOND: 'fast' }, /ATLAS_MAX_CALLS_PER_SECOND/],
     ['an empty private key', { ...base, ATLAS_PRIVATE_KEY: '' }, /ATLAS_PRIVATE_KEY/],
-    ['a key and a key file', { ...base, ATLAS_PRIVATE_KEY_FILE: '/x' }, /either ATLAS_PRIVATE_KEY or ATLAS_PRIVATE_KEY_FILE/],
-    ['an unreadable key file', { ATLAS_PUBLIC_KEY: 'a', ATLAS_PRIVATE_KEY_FILE: '/nope' }, /cannot read \/nope \(ENOENT\)/],
+    [
+      'a key and a key file',
+      { ...base, ATLAS_PRIVATE_KEY_FILE: '/x' },
+      /either ATLAS_PRIVATE_KEY or ATLAS_PRIVATE_KEY_FILE/,
+    ],
+    [
+      'an unreadable key file',
+      { ATLAS_PUBLIC_KEY: 'a', ATLAS_PRIVATE_KEY_FILE: '/nope' },
+      /cannot read \/nope \(ENOENT\)/,
+    ],
     ['plain http to a remote Atlas', { ...base, ATLAS_BASE_URL: 'http://cloud.mongodb.com' }, /plain http/],
     ['an Atlas URL that is not http', { ...base, ATLAS_BASE_URL: 'ftp://x' }, /ATLAS_BASE_URL/],
     ['a zero timeout', { ...base, ATLAS_HEADERS_TIMEOUT_MS: '0' }, /ATLAS_HEADERS_TIMEOUT_MS/],
@@ -73,9 +94,12 @@ describe('parseWorkerConfig', () => {
     }
   });
 
-  test.each(['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'])('allows plain http to loopback %s', (url) => {
-    expect(parseWorkerConfig({ ...base, ATLAS_BASE_URL: url }, noFiles).atlas.baseUrl).toBe(url);
-  });
+  test.each(['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080'])(
+    'allows plain http to loopback %s',
+    (url) => {
+      expect(parseWorkerConfig({ ...base, ATLAS_BASE_URL: url }, noFiles).atlas.baseUrl).toBe(url);
+    }
+  );
 
   test('plain http to a remote host only when explicitly allowed', () => {
     const env = { ...base, ATLAS_BASE_URL: 'http://atlas-proxy.internal', ATLAS_ALLOW_INSECURE_HTTP: 'true' };

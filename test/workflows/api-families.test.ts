@@ -1,6 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { startRestore } from '../../client/restore-client';
 import { dataConverterFor } from '../../codec/payload-encryption';
@@ -10,10 +9,12 @@ import { pollNowSignal, restoreStatusQuery } from '../../workflows/messages';
 import {
   FAST_POLLING,
   FLEX_TEST_CLUSTERS,
+  TEST_PAYLOAD_KEYS,
   bundleTestWorkflows,
   connectTestEnv,
   expectFailure,
   posts,
+  recordHistory,
   requestFor,
   withHarness,
 } from '../helpers/restore-test-kit';
@@ -52,14 +53,21 @@ function flexRequest(index: number, extra: Partial<RestoreRequestInput> = {}): R
 }
 
 function familiesUsed(paths: string[]): string[] {
-  return [...new Set(paths.map((p) => (p.includes('/flexClusters/') ? 'flex' : p.includes('/v1.0/') ? 'tenant-v1' : 'tenant-v2')))];
+  return [
+    ...new Set(
+      paths.map((p) => (p.includes('/flexClusters/') ? 'flex' : p.includes('/v1.0/') ? 'tenant-v1' : 'tenant-v2'))
+    ),
+  ];
 }
 
 test('one input restores a tenant cluster and a Flex cluster; auto says which family it chose and why', async () => {
   await withHarness(env, bundle, { timing: QUICK, flexTiming: QUICK_FLEX }, async (h) => {
     const tenant = await startRestore(env.client, requestFor(10), { taskQueue: h.taskQueue });
     const flex = await startRestore(env.client, flexRequest(0), { taskQueue: h.taskQueue });
-    const [tenantResult, flexResult] = (await Promise.all([tenant.handle.result(), flex.handle.result()])) as RestoreResult[];
+    const [tenantResult, flexResult] = (await Promise.all([
+      tenant.handle.result(),
+      flex.handle.result(),
+    ])) as RestoreResult[];
 
     expect(tenantResult).toMatchObject({ outcome: 'COMPLETED', family: 'tenant-v1' });
     expect(flexResult).toMatchObject({ outcome: 'COMPLETED', family: 'flex' });
@@ -72,6 +80,8 @@ test('one input restores a tenant cluster and a Flex cluster; auto says which fa
     expect(posts(h.sim)).toBe(2);
     const flexCalls = h.sim.requests.filter((r) => r.path.includes(FLEX_TEST_CLUSTERS[0]!.name) && r.authenticated);
     expect(familiesUsed(flexCalls.map((r) => r.path))).toEqual(['flex']);
+    await recordHistory(env, 'tenant-auto', tenant.workflowId);
+    await recordHistory(env, 'flex-auto', flex.workflowId);
   });
 });
 
@@ -117,7 +127,9 @@ test('a Flex cluster asked for through the tenant family fails with AtlasBadRequ
 
 test('snapshotId "latest" restores the newest COMPLETED snapshot', async () => {
   await withHarness(env, bundle, { flexTiming: QUICK_FLEX }, async (h) => {
-    const started = await startRestore(env.client, flexRequest(3, { snapshotId: 'latest' }), { taskQueue: h.taskQueue });
+    const started = await startRestore(env.client, flexRequest(3, { snapshotId: 'latest' }), {
+      taskQueue: h.taskQueue,
+    });
     const result = (await started.handle.result()) as RestoreResult;
     expect(result.target.snapshotId).toBe(FLEX_TEST_CLUSTERS[3]!.snapshotIds[1]);
     expect(h.sim.restoreJobs()[0]!.snapshotId).toBe(FLEX_TEST_CLUSTERS[3]!.snapshotIds[1]);
@@ -125,8 +137,7 @@ test('snapshotId "latest" restores the newest COMPLETED snapshot', async () => {
 });
 
 test('a DOWNLOAD returns the link encrypted end to end: history never holds it in clear', async () => {
-  const keys = `test-key:${randomBytes(32).toString('base64')}`;
-  const dataConverter = dataConverterFor(keys);
+  const dataConverter = dataConverterFor(TEST_PAYLOAD_KEYS);
   await withHarness(
     env,
     bundle,
@@ -139,10 +150,14 @@ test('a DOWNLOAD returns the link encrypted end to end: history never holds it i
       expect(result.snapshotUrl).toMatch(/^http/);
       expect(result.target).toMatchObject({ delivery: 'DOWNLOAD', targetClusterName: null });
       expect(started.workflowId).toMatch(/^atlas-download\//);
-      const token = new URL(result.snapshotUrl!).pathname.split('/').filter(Boolean).sort((a, b) => b.length - a.length)[0]!;
+      const token = new URL(result.snapshotUrl!).pathname
+        .split('/')
+        .filter(Boolean)
+        .sort((a, b) => b.length - a.length)[0]!;
       const history = JSON.stringify(await env.client.workflow.getHandle(started.workflowId).fetchHistory());
       expect(history).not.toContain(token);
       expect(history).not.toContain(result.snapshotUrl!);
+      await recordHistory(env, 'download-encrypted', started.workflowId);
     },
     { dataConverter }
   );
@@ -154,7 +169,12 @@ test('a DOWNLOAD on a worker without encryption is refused before any Atlas call
     bundle,
     { flexTiming: QUICK_FLEX },
     async (h) => {
-      const request = { ...flexRequest(5), delivery: 'DOWNLOAD' as const, targetClusterName: undefined, family: 'flex' as const };
+      const request = {
+        ...flexRequest(5),
+        delivery: 'DOWNLOAD' as const,
+        targetClusterName: undefined,
+        family: 'flex' as const,
+      };
       const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
       const failure = await expectFailure(started.handle.result());
       expect(failure.type).toBe('DownloadLinksDisabled');
@@ -167,7 +187,13 @@ test('a DOWNLOAD on a worker without encryption is refused before any Atlas call
 
 test('pollNow ends a long wait at once', async () => {
   await withHarness(env, bundle, { flexTiming: QUICK_FLEX }, async (h) => {
-    const slowPolling = { initialDelaySeconds: 600, intervalSeconds: 600, backoffCoefficient: 1, maxIntervalSeconds: 600, jitterRatio: 0 };
+    const slowPolling = {
+      initialDelaySeconds: 600,
+      intervalSeconds: 600,
+      backoffCoefficient: 1,
+      maxIntervalSeconds: 600,
+      jitterRatio: 0,
+    };
     const started = await startRestore(env.client, flexRequest(6, { polling: slowPolling, family: 'flex' }), {
       taskQueue: h.taskQueue,
     });
@@ -181,6 +207,7 @@ test('pollNow ends a long wait at once', async () => {
     await new Promise((r) => setTimeout(r, 800));
     await started.handle.signal(pollNowSignal);
     expect(await started.handle.result()).toMatchObject({ outcome: 'COMPLETED', pollCount: 1 });
+    await recordHistory(env, 'poll-now', started.workflowId);
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });
@@ -193,7 +220,9 @@ test('rate limited by Atlas (429 + Retry-After), restores still complete and wai
     { flexTiming: QUICK_FLEX, rateLimits: { flexRestoreJobs: smallBucket, flexSnapshots: smallBucket } },
     async (h) => {
       const starts = await Promise.all(
-        [0, 1, 2, 3].map((i) => startRestore(env.client, flexRequest(i, { family: 'flex' }), { taskQueue: h.taskQueue }))
+        [0, 1, 2, 3].map((i) =>
+          startRestore(env.client, flexRequest(i, { family: 'flex' }), { taskQueue: h.taskQueue })
+        )
       );
       const results = (await Promise.all(starts.map((s) => s.handle.result()))) as RestoreResult[];
       expect(results.every((r) => r.outcome === 'COMPLETED')).toBe(true);

@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { RestoreAlreadyRunningError, startRestore } from '../../client/restore-client';
@@ -8,11 +5,13 @@ import { RESTORE_WORKFLOW_TYPE, type RestoreFinishedNotification, type RestoreRe
 import { SEED_PROJECT_ID } from '../../simulator/seed';
 import { restoreStatusQuery } from '../../workflows/messages';
 import {
+  FAST_POLLING,
   TEST_CLUSTERS,
   bundleTestWorkflows,
   connectTestEnv,
   expectFailure,
   posts,
+  recordHistory,
   requestFor,
   withHarness,
 } from '../helpers/restore-test-kit';
@@ -34,52 +33,56 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function recordHistory(name: string, workflowId: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(history));
-}
-
 test('a restore creates exactly one Atlas job, polls it to COMPLETED and returns a typed result', async () => {
-  await withHarness(env, bundle, { timing: { pendingMs: 200, queuedMs: 200, runningMs: 600 } }, async ({ sim, taskQueue }) => {
-    const started = await startRestore(env.client, requestFor(0), { taskQueue });
-    const result: RestoreResult = await started.handle.result();
+  await withHarness(
+    env,
+    bundle,
+    { timing: { pendingMs: 200, queuedMs: 200, runningMs: 600 } },
+    async ({ sim, taskQueue }) => {
+      const started = await startRestore(env.client, requestFor(0), { taskQueue });
+      const result: RestoreResult = await started.handle.result();
 
-    const [job] = sim.restoreJobs();
-    expect(sim.restoreJobs()).toHaveLength(1);
-    expect(posts(sim)).toBe(1);
-    expect(result).toMatchObject({
-      outcome: 'COMPLETED',
-      workflowId: started.workflowId,
-      jobId: job!.id,
-      adoptedExistingJob: false,
-      target: {
-        projectId: SEED_PROJECT_ID,
-        clusterName: TEST_CLUSTERS[0]!.name,
-        snapshotId: TEST_CLUSTERS[0]!.snapshotId,
-        targetProjectId: SEED_PROJECT_ID,
-        targetClusterName: TEST_CLUSTERS[0]!.name,
-      },
-    });
-    expect(result.restoreFinishedDate).not.toBeNull();
-    expect(result.expirationDate).not.toBeNull();
-    expect(result.pollCount).toBeGreaterThanOrEqual(1);
-    const status = await started.handle.query(restoreStatusQuery);
-    expect(status).toMatchObject({ phase: 'COMPLETED', atlasStatus: 'COMPLETED', jobId: job!.id });
-    await recordHistory('completed', started.workflowId);
-  });
+      const [job] = sim.restoreJobs();
+      expect(sim.restoreJobs()).toHaveLength(1);
+      expect(posts(sim)).toBe(1);
+      expect(result).toMatchObject({
+        outcome: 'COMPLETED',
+        workflowId: started.workflowId,
+        jobId: job!.id,
+        adoptedExistingJob: false,
+        target: {
+          projectId: SEED_PROJECT_ID,
+          clusterName: TEST_CLUSTERS[0]!.name,
+          snapshotId: TEST_CLUSTERS[0]!.snapshotId,
+          targetProjectId: SEED_PROJECT_ID,
+          targetClusterName: TEST_CLUSTERS[0]!.name,
+        },
+      });
+      expect(result.restoreFinishedDate).not.toBeNull();
+      expect(result.expirationDate).not.toBeNull();
+      expect(result.pollCount).toBeGreaterThanOrEqual(1);
+      const status = await started.handle.query(restoreStatusQuery);
+      expect(status).toMatchObject({ phase: 'COMPLETED', atlasStatus: 'COMPLETED', jobId: job!.id });
+      await recordHistory(env, 'completed', started.workflowId);
+    }
+  );
 });
 
 test('a job Atlas reports FAILED ends the workflow with RestoreFailed', async () => {
-  await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome: 'FAILED' }, async (h) => {
-    const started = await startRestore(env.client, requestFor(1), { taskQueue: h.taskQueue });
-    const failure = await expectFailure(started.handle.result());
-    expect(failure.type).toBe('RestoreFailed');
-    expect(failure.message).toContain(h.sim.restoreJobs()[0]!.id);
-    const status = await started.handle.query(restoreStatusQuery);
-    expect(status).toMatchObject({ phase: 'FAILED', atlasStatus: 'FAILED' });
-    await recordHistory('failed', started.workflowId);
-  });
+  await withHarness(
+    env,
+    bundle,
+    { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome: 'FAILED' },
+    async (h) => {
+      const started = await startRestore(env.client, requestFor(1), { taskQueue: h.taskQueue });
+      const failure = await expectFailure(started.handle.result());
+      expect(failure.type).toBe('RestoreFailed');
+      expect(failure.message).toContain(h.sim.restoreJobs()[0]!.id);
+      const status = await started.handle.query(restoreStatusQuery);
+      expect(status).toMatchObject({ phase: 'FAILED', atlasStatus: 'FAILED' });
+      await recordHistory(env, 'failed', started.workflowId);
+    }
+  );
 });
 
 test('a job that outlives the deadline ends with RestoreDeadlineExceeded', async () => {
@@ -93,36 +96,41 @@ test('a job that outlives the deadline ends with RestoreDeadlineExceeded', async
     const status = await started.handle.query(restoreStatusQuery);
     expect(status.phase).toBe('DEADLINE_EXCEEDED');
     expect(posts(h.sim)).toBe(1);
-    await recordHistory('deadline', started.workflowId);
+    await recordHistory(env, 'deadline', started.workflowId);
   });
 });
 
 test('the caller named in notify receives a typed restoreFinished signal, on success and on failure', async () => {
   for (const outcome of ['COMPLETED', 'FAILED'] as const) {
-    await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome }, async (h) => {
-      const caller = await env.client.workflow.start('awaitRestoreSignalWorkflow', {
-        taskQueue: h.taskQueue,
-        workflowId: `caller-${outcome}-${Date.now()}`,
-      });
-      const request = requestFor(3, { notify: { workflowId: caller.workflowId } });
-      const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
-      await started.handle.result().catch(() => undefined);
-      const notification = (await caller.result()) as RestoreFinishedNotification;
-      expect(notification).toMatchObject({
-        workflowId: started.workflowId,
-        outcome,
-        jobId: h.sim.restoreJobs()[0]!.id,
-        atlasStatus: outcome,
-      });
-      if (outcome === 'COMPLETED') {
-        expect(notification.result?.jobId).toBe(notification.jobId);
-        expect(notification.failure).toBeNull();
-      } else {
-        expect(notification.failure?.type).toBe('RestoreFailed');
-        expect(notification.result).toBeNull();
+    await withHarness(
+      env,
+      bundle,
+      { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 }, outcome },
+      async (h) => {
+        const caller = await env.client.workflow.start('awaitRestoreSignalWorkflow', {
+          taskQueue: h.taskQueue,
+          workflowId: `caller-${outcome}-${Date.now()}`,
+        });
+        const request = requestFor(3, { notify: { workflowId: caller.workflowId } });
+        const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
+        await started.handle.result().catch(() => undefined);
+        const notification = (await caller.result()) as RestoreFinishedNotification;
+        expect(notification).toMatchObject({
+          workflowId: started.workflowId,
+          outcome,
+          jobId: h.sim.restoreJobs()[0]!.id,
+          atlasStatus: outcome,
+        });
+        if (outcome === 'COMPLETED') {
+          expect(notification.result?.jobId).toBe(notification.jobId);
+          expect(notification.failure).toBeNull();
+        } else {
+          expect(notification.failure?.type).toBe('RestoreFailed');
+          expect(notification.result).toBeNull();
+        }
+        expect((await started.handle.query(restoreStatusQuery)).notified).toBe(true);
       }
-      expect((await started.handle.query(restoreStatusQuery)).notified).toBe(true);
-    });
+    );
   }
 });
 
@@ -148,17 +156,20 @@ test('the status query shows live progress while the job runs', async () => {
 
 test('a long restore continues as new below the history threshold and still completes once', async () => {
   await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 6000 } }, async (h) => {
-    const request = requestFor(5, { continueAsNewAfterEvents: 30 });
+    const request = requestFor(5, {
+      continueAsNewAfterEvents: 30,
+      polling: { ...FAST_POLLING, reportEverySeconds: 1 },
+    });
     const started = await startRestore(env.client, request, { taskQueue: h.taskQueue });
     const result = await env.client.workflow.getHandle(started.workflowId).result();
     const status = await env.client.workflow.getHandle(started.workflowId).query(restoreStatusQuery);
-    expect(status.continuedAsNew).toBeGreaterThanOrEqual(2);
+    expect(status.continuedAsNew).toBeGreaterThanOrEqual(1);
     expect(status.phase).toBe('COMPLETED');
     expect((result as RestoreResult).pollCount).toBeGreaterThan(status.continuedAsNew);
     expect(posts(h.sim)).toBe(1);
     const history = await env.client.workflow.getHandle(started.workflowId).fetchHistory();
     expect(history.events?.length).toBeLessThan(60);
-    await recordHistory('continued-as-new', started.workflowId);
+    await recordHistory(env, 'continued-as-new', started.workflowId);
   });
 });
 
@@ -171,16 +182,21 @@ test('a second start for the same target attaches to the running restore; anothe
     await expect(startRestore(env.client, other, { taskQueue: h.taskQueue })).rejects.toBeInstanceOf(
       RestoreAlreadyRunningError
     );
-    await expect(startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue, onRunning: 'fail' })).rejects.toThrow(
-      /already running/
-    );
+    await expect(
+      startRestore(env.client, requestFor(6), { taskQueue: h.taskQueue, onRunning: 'fail' })
+    ).rejects.toThrow(/already running/);
     await first.handle.result();
     expect(posts(h.sim)).toBe(1);
   });
 });
 
 test.each([
-  { name: 'an unknown cluster', override: { clusterName: 'no-such-cluster' }, type: 'AtlasNotFound', message: /CLUSTER_NOT_FOUND/ },
+  {
+    name: 'an unknown cluster',
+    override: { clusterName: 'no-such-cluster' },
+    type: 'AtlasNotFound',
+    message: /CLUSTER_NOT_FOUND/,
+  },
   {
     name: 'an unknown project',
     override: { projectId: 'aaaaaaaaaaaaaaaaaaaaaaaa', targetProjectId: SEED_PROJECT_ID },
@@ -199,7 +215,9 @@ test.each([
 
 test('wrong Atlas credentials fail with AtlasAuthFailed and never leak the key', async () => {
   const wrongKey = 'ffffffff-0000-4000-8000-000000000000';
-  await withHarness(env, bundle, 
+  await withHarness(
+    env,
+    bundle,
     {},
     async (h) => {
       const started = await startRestore(env.client, requestFor(9), { taskQueue: h.taskQueue });
@@ -225,4 +243,36 @@ test('a raw start with invalid JSON input fails with InvalidRestoreRequest befor
     expect(failure.message).toMatch(/credential/);
     expect(h.sim.requests).toHaveLength(0);
   });
+});
+
+test('a valid request started under another workflow id is refused: one restore per target, whoever starts it', async () => {
+  await withHarness(env, bundle, {}, async (h) => {
+    const handle = await env.client.workflow.start(RESTORE_WORKFLOW_TYPE, {
+      taskQueue: h.taskQueue,
+      workflowId: `my-own-id-${Date.now()}`,
+      args: [requestFor(14)],
+    });
+    const failure = await expectFailure(handle.result());
+    expect(failure.type).toBe('InvalidRestoreRequest');
+    expect(failure.message).toContain(`atlas-restore/${SEED_PROJECT_ID}/${TEST_CLUSTERS[14]!.name}`);
+    expect(h.sim.requests).toHaveLength(0);
+  });
+});
+
+test('a create whose answer is lost after Atlas committed it adopts that job instead of posting again', async () => {
+  await withHarness(
+    env,
+    bundle,
+    { timing: { pendingMs: 100, queuedMs: 100, runningMs: 500 }, faults: { resetAfterCommit: 1 } },
+    async (h) => {
+      const started = await startRestore(env.client, requestFor(15), { taskQueue: h.taskQueue });
+      while (h.sim.restoreJobs().length === 0) await new Promise((r) => setTimeout(r, 50));
+      h.sim.setFaults({});
+      const result = (await started.handle.result()) as RestoreResult;
+      expect(h.sim.restoreJobs()).toHaveLength(1);
+      expect(result).toMatchObject({ adoptedExistingJob: true, jobId: h.sim.restoreJobs()[0]!.id });
+      expect(h.sim.stats().faultsInjected.resetAfterCommit).toBe(1);
+      await recordHistory(env, 'adopted', started.workflowId);
+    }
+  );
 });
