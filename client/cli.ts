@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { restoreWorkflowId, type RestoreRequestInput } from '../contract/restore';
+import { parseRestoreRequest, restoreWorkflowId, type RestoreRequestInput } from '../contract/restore';
 import { connectFromEnv } from './connection';
 import { getRestore, InvalidRestoreRequestError, RestoreAlreadyRunningError, startRestore } from './restore-client';
 import { formatOutcomeLine, formatStatusLine, watchRestore } from './watch-restore';
@@ -131,6 +131,9 @@ async function start(values: Values, env: NodeJS.ProcessEnv, out: (line: string)
   const onRunning = values['on-running'] ?? 'attach';
   if (onRunning !== 'attach' && onRunning !== 'fail') throw new UsageError('--on-running must be attach or fail');
   const request = requestFrom(values);
+  // Validate before connecting: a bad request is refused the same way whether or not Temporal is reachable.
+  const parsed = parseRestoreRequest(request);
+  if (!parsed.success) throw new InvalidRestoreRequestError(`Invalid restore request:\n${parsed.error}`);
   const ctx = await connectFromEnv(env);
   try {
     const started = await startRestore(ctx.client, request as RestoreRequestInput, {
