@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
-import { AtlasClient } from '../activities/atlas/atlas-client';
+import { AtlasClient, type AtlasRateLimitInfo } from '../activities/atlas/atlas-client';
 import { dataConverterFor } from '../codec/payload-encryption';
 import { parseWorkerConfig, WorkerConfigError, type WorkerConfig } from './config';
 import { createRestoreWorker } from './create-worker';
@@ -17,6 +17,7 @@ async function run(): Promise<void> {
     baseUrl: config.atlas.baseUrl,
     credentials: config.atlas.credentials,
     timeouts: config.atlas.timeouts,
+    onRateLimit: warnWhenBucketLow(),
   });
   const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   try {
@@ -49,6 +50,24 @@ async function run(): Promise<void> {
     await connection.close();
     await atlas.close();
   }
+}
+
+/**
+ * Logs (at most every 30 s) when Atlas says less than a tenth of the project's rate-limit bucket is left, so an
+ * operator sees throttling coming before 429s start (the fix: ATLAS_MAX_CALLS_PER_SECOND).
+ */
+function warnWhenBucketLow(): (info: AtlasRateLimitInfo) => void {
+  let lastWarning = 0;
+  return (info) => {
+    if (info.limit === undefined || info.remaining === undefined || info.remaining >= info.limit / 10) return;
+    if (Date.now() - lastWarning < 30_000) return;
+    lastWarning = Date.now();
+    Runtime.instance().logger.warn('Atlas rate-limit bucket nearly empty', {
+      family: info.family,
+      limit: info.limit,
+      remaining: info.remaining,
+    });
+  };
 }
 
 function connectionOptions(temporal: WorkerConfig['temporal']): NativeConnectionOptions {
