@@ -12,7 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Agent } from 'undici';
-import { AtlasClient } from '../../activities/atlas/atlas-client';
+import { AtlasClient, type AtlasCredentials } from '../../activities/atlas/atlas-client';
 import { createActivities } from '../../activities';
 import type { RestoreRequestInput } from '../../contract/restore';
 import type { SimulatorSeedInput } from '../../simulator/seed';
@@ -72,14 +72,10 @@ export async function bundleTestWorkflows(): Promise<WorkflowBundleWithSourceMap
 /** An Atlas client for the simulator with short keep-alive, and a `close` that also closes its connection pool. */
 export function simulatorAtlasClient(
   url: string,
-  privateKey = DEFAULT_SIMULATOR_PRIVATE_KEY
+  credentials: AtlasCredentials = { publicKey: DEFAULT_SIMULATOR_PUBLIC_KEY, privateKey: DEFAULT_SIMULATOR_PRIVATE_KEY }
 ): { atlas: AtlasClient; close: () => Promise<void> } {
   const dispatcher = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 });
-  const atlas = new AtlasClient({
-    baseUrl: url,
-    credentials: { publicKey: DEFAULT_SIMULATOR_PUBLIC_KEY, privateKey },
-    dispatcher,
-  });
+  const atlas = new AtlasClient({ baseUrl: url, credentials, dispatcher });
   return {
     atlas,
     close: async () => {
@@ -126,7 +122,8 @@ export interface Harness {
 
 /** Options of {@link withHarness}. */
 export interface HarnessOptions {
-  privateKey?: string;
+  /** Atlas credentials of the worker; the simulator's default API key when left out. */
+  credentials?: AtlasCredentials;
   allowSnapshotUrls?: boolean;
   dataConverter?: DataConverter;
 }
@@ -142,7 +139,7 @@ export async function withHarness<T>(
   options: HarnessOptions = {}
 ): Promise<T> {
   const sim = await startAtlasSimulator({ seed: TEST_SEED, ...simOptions });
-  const { atlas, close } = simulatorAtlasClient(sim.url, options.privateKey);
+  const { atlas, close } = simulatorAtlasClient(sim.url, options.credentials);
   const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
   try {
     const worker = await createTestWorker(env, bundle, taskQueue, atlas, options);
@@ -198,3 +195,37 @@ export async function recordHistory(env: TestWorkflowEnvironment, name: string, 
  * only, never used outside tests.
  */
 export const TEST_PAYLOAD_KEYS = 'test-key-1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+
+/** One workflow test file's shared server connection and workflow bundle, set up once and torn down after. */
+export interface RestoreTestSuite {
+  readonly env: TestWorkflowEnvironment;
+  /** {@link withHarness} with this suite's connection and bundle. */
+  withHarness<T>(
+    simOptions: AtlasSimulatorOptions,
+    body: (h: Harness) => Promise<T>,
+    options?: HarnessOptions
+  ): Promise<T>;
+}
+
+/** Registers the suite's `beforeAll`/`afterAll` (connect to the global dev server, bundle once). */
+export function useRestoreTestSuite(): RestoreTestSuite {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    env = await connectTestEnv();
+    bundle = await bundleTestWorkflows();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const ready = () => {
+    if (!env || !bundle) throw new Error('the test suite is not set up yet');
+    return { env, bundle };
+  };
+  return {
+    get env() {
+      return ready().env;
+    },
+    withHarness: (simOptions, body, options) => withHarness(ready().env, ready().bundle, simOptions, body, options),
+  };
+}

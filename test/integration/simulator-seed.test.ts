@@ -113,6 +113,13 @@ describe('simulator seed', () => {
       message:
         /duplicate snapshot id 5ced491ce7a2e10517c81fa7\n {2}→ at projects\[0\]\.clusters\[1\]\.snapshots\[0\]\.id/,
     },
+    {
+      name: 'a negative restore phase',
+      content: {
+        projects: [{ id: SEED_PROJECT_ID, clusters: [{ name: 'A', restoreTiming: { runningMs: -1 } }] }],
+      },
+      message: /→ at projects\[0\]\.clusters\[0\]\.restoreTiming\.runningMs/,
+    },
     { name: 'text that is not JSON', content: '{"projects": [', message: /is not valid JSON/ },
   ])('a file with $name fails naming the file and the problem', async ({ name, content, message }) => {
     const path = await seedFile(`${name.replace(/\W+/g, '-')}.json`, content);

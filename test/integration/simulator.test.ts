@@ -220,6 +220,45 @@ describe('job lifecycle', () => {
     }
   );
 
+  test("a cluster's restoreTiming sets its jobs' phases; phases it leaves out keep the family's", async () => {
+    const seed: SimulatorSeedInput = {
+      projects: [
+        {
+          id: SEED_PROJECT_ID,
+          clusters: [
+            {
+              name: SEED_CLUSTER_NAME,
+              restoreTiming: { pendingMs: 500, runningMs: 90_000 },
+              snapshots: [{ id: SEED_SNAPSHOT_ID }],
+            },
+            { name: 'Other', snapshots: [{ id: '5cee9a9ce7a2e10517c81fb2' }] },
+          ],
+        },
+      ],
+    };
+    const time = manualClock(DOCS_SCHEDULED_AT);
+    await withSimulator({ now: time.now, timing, seed }, async (sim) => {
+      const { id } = await callJson(sim, 'POST', `${CLUSTER_PATH}/restore`, DOCS_RESTORE_BODY);
+      const otherPath = `/api/atlas/v1.0/groups/${SEED_PROJECT_ID}/clusters/Other/backup/tenant`;
+      await callJson(sim, 'POST', `${otherPath}/restore`, {
+        snapshotId: '5cee9a9ce7a2e10517c81fb2',
+        targetDeploymentItemName: 'Other',
+        targetProjectId: SEED_PROJECT_ID,
+      });
+      const statusAfter = async (ms: number): Promise<string> => {
+        time.set(DOCS_SCHEDULED_AT + ms);
+        return (await callJson(sim, 'GET', `${CLUSTER_PATH}/restores/${id}`)).status;
+      };
+
+      expect(await statusAfter(499)).toBe('PENDING');
+      expect(await statusAfter(500)).toBe('QUEUED');
+      expect(await statusAfter(2500)).toBe('RUNNING');
+      expect(await statusAfter(92_499)).toBe('RUNNING');
+      expect(await statusAfter(92_500)).toBe('COMPLETED');
+      expect(sim.restoreJobs().map((job) => (job.finishesAt ?? 0) - job.scheduledAt)).toEqual([92_500, 6000]);
+    });
+  });
+
   test('a restore job is listed under its source cluster only', async () => {
     const seed: SimulatorSeedInput = {
       projects: [

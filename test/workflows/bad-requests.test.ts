@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startRestore } from '../../client/restore-client';
 import { RESTORE_WORKFLOW_TYPE } from '../../contract/restore';
 import { BAD_REQUESTS } from '../fixtures/bad-requests';
-import {
-  bundleTestWorkflows,
-  connectTestEnv,
-  expectFailure,
-  requestFor,
-  withHarness,
-} from '../helpers/restore-test-kit';
+import { expectFailure, requestFor, useRestoreTestSuite } from '../helpers/restore-test-kit';
 
 /**
  * Another language's SDK starts the workflow with whatever JSON it has: here each malformed request goes to the real
@@ -18,26 +10,16 @@ import {
  * `InvalidRestoreRequest` failure naming the problem, before any Atlas call, and the worker must keep serving.
  */
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-  bundle = await bundleTestWorkflows();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = useRestoreTestSuite();
 
 test('raw starts with hand-written JSON are all refused before any Atlas call, and the worker keeps serving', async () => {
-  await withHarness(env, bundle, { timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 } }, async (h) => {
+  await suite.withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 } }, async (h) => {
     const outcomes: { name: string; type?: string; message: string; mentions: RegExp }[] = [];
     const queue = BAD_REQUESTS.map((c, i) => ({ ...c, i }));
     const runner = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const workflowId = `raw-bad-request-${next.i}-${randomUUID()}`;
-        await env.client.workflowService.startWorkflowExecution({
+        await suite.env.client.workflowService.startWorkflowExecution({
           namespace: 'default',
           workflowId,
           workflowType: { name: RESTORE_WORKFLOW_TYPE },
@@ -50,8 +32,13 @@ test('raw starts with hand-written JSON are all refused before any Atlas call, a
           requestId: randomUUID(),
           identity: 'hand-written-json-client',
         });
-        const failure = await expectFailure(env.client.workflow.getHandle(workflowId).result());
-        outcomes.push({ name: next.name, type: failure.type, message: failure.message, mentions: next.mentions });
+        const failure = await expectFailure(suite.env.client.workflow.getHandle(workflowId).result());
+        outcomes.push({
+          name: next.name,
+          type: failure.type ?? undefined,
+          message: failure.message,
+          mentions: next.mentions,
+        });
       }
     };
     await Promise.all(Array.from({ length: 8 }, runner));
@@ -64,7 +51,7 @@ test('raw starts with hand-written JSON are all refused before any Atlas call, a
     }
     expect(h.sim.requests).toHaveLength(0);
 
-    const valid = await startRestore(env.client, requestFor(13), { taskQueue: h.taskQueue });
+    const valid = await startRestore(suite.env.client, requestFor(13), { taskQueue: h.taskQueue });
     expect(await valid.handle.result()).toMatchObject({ outcome: 'COMPLETED' });
   });
 });
