@@ -22,7 +22,8 @@ const USAGE = `Usage: npm run simulator -- [options]
 
   --port N                 port to listen on (default 0: any free port)
   --host H                 interface to bind (default 127.0.0.1)
-  --seed FILE              projects, clusters and snapshots (JSON, see simulator/seed.ts)
+  --seed FILE              projects, clusters and snapshots (JSON, see simulator/seed.ts); a cluster's
+                           restoreTiming gives its restore jobs their own phases
   --pending-ms N --queued-ms N --running-ms N
                            tenant job phases (default 2000 / 2000 / 6000)
   --flex-pending-ms N --flex-queued-ms N --flex-running-ms N

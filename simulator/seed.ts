@@ -21,11 +21,33 @@ export const SeedSnapshotSchema = z.strictObject({
 /** One seeded snapshot. */
 export type SeedSnapshot = z.infer<typeof SeedSnapshotSchema>;
 
-/** One seeded cluster. `restoreOutcome` makes every restore job created from this cluster end that way. */
+/** Milliseconds a restore job spends in one non-final status; finite so that every job ends. */
+const PhaseMsSchema = z
+  .number()
+  .nonnegative()
+  .max(7 * 24 * 60 * 60 * 1000);
+
+/**
+ * How long restore jobs of one cluster spend PENDING, QUEUED and RUNNING, so that a benchmark can give every restore
+ * its own duration. A phase left out keeps the simulator's timing for the cluster's family.
+ */
+export const SeedRestoreTimingSchema = z.strictObject({
+  pendingMs: PhaseMsSchema.optional(),
+  queuedMs: PhaseMsSchema.optional(),
+  runningMs: PhaseMsSchema.optional(),
+});
+/** Per-cluster restore job timing. */
+export type SeedRestoreTiming = z.infer<typeof SeedRestoreTimingSchema>;
+
+/**
+ * One seeded cluster. `restoreOutcome` makes every restore job created from this cluster end that way, and
+ * `restoreTiming` makes them take that long.
+ */
 export const SeedClusterSchema = z.strictObject({
   name: ClusterNameSchema,
   family: z.enum(['tenant', 'flex']).default('tenant'),
   restoreOutcome: z.enum(['COMPLETED', 'FAILED']).optional(),
+  restoreTiming: SeedRestoreTimingSchema.optional(),
   snapshots: z.array(SeedSnapshotSchema).default([]),
 });
 /** One seeded cluster. */

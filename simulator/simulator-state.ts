@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { RestoreJobStatus } from '../contract/atlas-ids';
 import type { ApiFamily } from './api-families';
 import type { JobFault } from './faults';
-import type { SeedCluster, SeedSnapshot, SimulatorSeed } from './seed';
+import type { SeedCluster, SeedRestoreTiming, SeedSnapshot, SimulatorSeed } from './seed';
 import { formatAtlasDate } from './wire-format';
 
 /** The two ways a restore job can end. */
@@ -72,6 +72,8 @@ export interface ClusterRecord {
   name: string;
   family: SeedCluster['family'];
   restoreOutcome?: RestoreOutcome;
+  /** Phases that replace the family's timing for restore jobs created from this cluster. */
+  restoreTiming?: SeedRestoreTiming;
   snapshots: SnapshotRecord[];
   snapshotsById: Map<string, SnapshotRecord>;
   jobs: JobRecord[];
@@ -149,11 +151,12 @@ export class SimulatorState {
   }
 
   /**
-   * Creates a restore job that starts PENDING now, takes its cluster family's timing and ends with the cluster's
-   * (or the default) outcome, unless an injected fault makes it fail or never finish.
+   * Creates a restore job that starts PENDING now, takes its cluster's timing (phase by phase, the family's where the
+   * cluster sets none) and ends with the cluster's (or the default) outcome, unless an injected fault makes it fail
+   * or never finish.
    */
   createRestoreJob(job: NewRestoreJob, now: number): JobRecord {
-    const timing = job.cluster.family === 'flex' ? this.timings.flex : this.timings.tenant;
+    const timing = clusterTiming(job.cluster, job.cluster.family === 'flex' ? this.timings.flex : this.timings.tenant);
     const queuedAt = now + timing.pendingMs;
     const runningAt = queuedAt + timing.queuedMs;
     const fault = this.jobFault();
@@ -269,12 +272,22 @@ export function publicJob(job: JobRecord): SimulatedRestoreJob {
   };
 }
 
+function clusterTiming(cluster: ClusterRecord, familyTiming: JobTiming): JobTiming {
+  const own = cluster.restoreTiming;
+  return {
+    pendingMs: own?.pendingMs ?? familyTiming.pendingMs,
+    queuedMs: own?.queuedMs ?? familyTiming.queuedMs,
+    runningMs: own?.runningMs ?? familyTiming.runningMs,
+  };
+}
+
 function clusterRecord(cluster: SeedCluster): ClusterRecord {
   const snapshots = cluster.snapshots.map(snapshotRecord).sort((a, b) => a.scheduledAt - b.scheduledAt);
   return {
     name: cluster.name,
     family: cluster.family,
     restoreOutcome: cluster.restoreOutcome,
+    restoreTiming: cluster.restoreTiming,
     snapshots,
     snapshotsById: new Map(snapshots.map((snapshot) => [snapshot.id, snapshot])),
     jobs: [],
