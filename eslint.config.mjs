@@ -3,7 +3,15 @@
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-const WORKFLOW_FILES = ['workflows/**/*.ts', 'contract/**/*.ts', 'test/fixtures/test-workflows.ts'];
+const WORKFLOW_FILES = ['workflows/**/*.ts', 'test/fixtures/test-workflows.ts'];
+/** The contract is shared with workflow code: pure TypeScript, no Node built-ins. */
+const CONTRACT_FILES = ['contract/**/*.ts'];
+const NODE_BUILTINS = builtinModules
+  .flatMap((m) => [m, `node:${m}`])
+  .map((name) => ({
+    name,
+    message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.',
+  }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -12,7 +20,10 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports' },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
       'object-shorthand': 'error',
@@ -25,11 +36,9 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...builtinModules.flatMap((m) => [m, `node:${m}`]).map((name) => ({
-              name,
-              message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.',
-            })),
+            ...NODE_BUILTINS,
             { name: 'undici', message: 'Workflow code must not do I/O: call an activity.' },
+            { name: 'zod', message: 'Keep zod out of the workflow bundle: validation runs in a local activity.' },
           ],
           patterns: [
             {
@@ -37,7 +46,15 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Import activities as types only (`import type`) and call them through proxyActivities.',
             },
-            { group: ['undici/*', '@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Not available in the workflow sandbox.' },
+            {
+              group: ['undici/*', '@temporalio/worker', '@temporalio/client', '@temporalio/activity'],
+              message: 'Not available in the workflow sandbox.',
+            },
+            {
+              group: ['**/contract/restore', '**/contract/atlas-ids'],
+              allowTypeImports: true,
+              message: 'These modules load zod; import names and helpers from contract/restore-names.',
+            },
           ],
         },
       ],
@@ -48,5 +65,9 @@ export default tseslint.config(
         { name: 'fetch', message: 'Workflow code must not do I/O: call an activity.' },
       ],
     },
+  },
+  {
+    files: CONTRACT_FILES,
+    rules: { 'no-restricted-imports': ['error', { paths: NODE_BUILTINS }] },
   }
 );

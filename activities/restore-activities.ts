@@ -1,13 +1,19 @@
 import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { isFinalRestoreJobStatus } from '../contract/atlas-ids';
-import { JOB_NOT_FINISHED, pollDelayMs, type ResolvedPolling } from '../contract/polling';
+import { isFinalRestoreJobStatus } from '../contract/restore-names';
+import { pollDelayMs, type ResolvedPolling } from '../contract/polling';
+import { JOB_NOT_FINISHED, claimedTarget } from '../contract/restore-names';
 import {
+  NotifyTargetSchema,
   RestoreFailureType,
+  parseRestoreRequest,
   type ApiFamily,
   type ApiFamilyChoice,
   type Delivery,
+  type NotifyTarget,
   type RestoreJobView,
+  type RestoreRequest,
+  type RestoreTarget,
 } from '../contract/restore';
 import type { AtlasClient } from './atlas/atlas-client';
 import type { AtlasRestoreJob } from './atlas/schemas';
@@ -29,6 +35,11 @@ export interface RestoreActivityDeps {
    */
   allowSnapshotUrls: boolean;
 }
+
+/** Output of `validateRestoreRequest`. */
+export type RequestValidation =
+  | { valid: true; request: RestoreRequest }
+  | { valid: false; error: string; notify: NotifyTarget | null; target: RestoreTarget };
 
 /** Input of `resolveSource`. */
 export interface ResolveSourceInput {
@@ -133,6 +144,23 @@ export function createActivities(deps: RestoreActivityDeps) {
   }
 
   return {
+    /**
+     * Validates a workflow's raw input against the contract (run as a local activity, so zod stays out of workflow
+     * code). A refusal carries a best-effort target and the `notify` target, so the caller can still be told.
+     */
+    async validateRestoreRequest(input: unknown): Promise<RequestValidation> {
+      const parsed = parseRestoreRequest(input);
+      if (parsed.success) return { valid: true, request: parsed.data };
+      const raw = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+      const notify = NotifyTargetSchema.safeParse(raw.notify);
+      return {
+        valid: false,
+        error: parsed.error,
+        notify: notify.success ? notify.data : null,
+        target: claimedTarget(input),
+      };
+    },
+
     /** Picks the API family (`auto`) and the snapshot (`latest`) from Atlas's own answers; records why. */
     async resolveSource(input: ResolveSourceInput): Promise<ResolvedSource> {
       const signal = cancellationSignal();

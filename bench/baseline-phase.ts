@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AtlasClient, AtlasClusterRef } from '../activities/atlas/atlas-client';
 import { AtlasApiError } from '../activities/atlas/errors';
-import { isFinalRestoreJobStatus } from '../contract/atlas-ids';
+import { isFinalRestoreJobStatus } from '../contract/restore-names';
 import { apiFamilyOf, type BenchJob } from './job-set';
 import type { RestoreRecord } from './restore-record';
 

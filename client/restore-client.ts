@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { JOB_NOT_FINISHED } from '../contract/polling';
+import { JOB_NOT_FINISHED } from '../contract/restore-names';
 import {
   DEFAULT_TASK_QUEUE,
   RESTORE_WORKFLOW_TYPE,

@@ -30,8 +30,3 @@ export type RestoreJobStatus = (typeof RESTORE_JOB_STATUSES)[number];
 
 /** The statuses after which a restore job never changes again. */
 export const FINAL_RESTORE_JOB_STATUSES: readonly RestoreJobStatus[] = ['COMPLETED', 'FAILED'];
-
-/** True when Atlas will not move the job any further; unknown future statuses are treated as not final. */
-export function isFinalRestoreJobStatus(status: string): status is 'COMPLETED' | 'FAILED' {
-  return status === 'COMPLETED' || status === 'FAILED';
-}

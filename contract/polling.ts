@@ -1,48 +1,12 @@
-import { z } from 'zod';
+import type { Polling } from './restore';
 
 /**
  * When to ask Atlas whether a restore is done. A restore cannot finish in its first minute, so nothing is polled
  * before `initialDelaySeconds`; then polls come every `intervalSeconds` while a finish is likely, and back off once
- * the job has run past `backoffAfterSeconds`. Pure, so the workflow, the activities and the tests agree.
+ * the job has run past `backoffAfterSeconds`. Pure and free of zod (the schema is `PollingSchema` in `restore.ts`),
+ * so the workflow, the activities and the tests agree.
  */
 
-/** `ApplicationFailure.type` of the benign activity failure that schedules the next poll of a job still running. */
-export const JOB_NOT_FINISHED = 'RestoreJobNotFinished';
-
-/** How a restore spaces its status polls (all in seconds). Fields left out get the API family's defaults. */
-export const PollingSchema = z.strictObject({
-  /** Quiet period after the job is created: no poll can see it finished sooner. */
-  initialDelaySeconds: z
-    .number()
-    .min(0)
-    .max(24 * 3600)
-    .optional(),
-  /** Interval between polls while a finish is likely (half of it is the typical delay in noticing). */
-  intervalSeconds: z.number().min(0.1).max(3600).default(8),
-  /** Once the job has run this long, intervals grow by `backoffCoefficient` per minute, up to the maximum. */
-  backoffAfterSeconds: z
-    .number()
-    .min(0)
-    .max(7 * 24 * 3600)
-    .optional(),
-  /** Growth per minute past `backoffAfterSeconds`. */
-  backoffCoefficient: z.number().min(1).max(10).default(1.5),
-  /** Longest interval between polls. */
-  maxIntervalSeconds: z.number().min(0.1).max(3600).default(60),
-  /** Each interval is moved by up to this fraction at random, so restores started together don't poll in step. */
-  jitterRatio: z.number().min(0).max(0.5).default(0.1),
-  /**
-   * Polls run as retries of one activity, which Temporal keeps out of the history; the workflow hears back on every
-   * status change, and at least this often otherwise (to record progress, check its deadline, keep history short).
-   */
-  reportEverySeconds: z
-    .number()
-    .min(1)
-    .max(24 * 3600)
-    .default(600),
-});
-/** Polling as requested (family defaults not yet applied). */
-export type Polling = z.infer<typeof PollingSchema>;
 /** Polling with every field decided. */
 export type ResolvedPolling = Required<Polling>;
 
@@ -60,9 +24,8 @@ export const FAMILY_POLLING_DEFAULTS: Record<
   'tenant-v2': { initialDelaySeconds: 10, backoffAfterSeconds: 900 },
 };
 
-/** Fills the fields left out with the family's defaults. */
-export function resolvePolling(input: unknown, family: keyof typeof FAMILY_POLLING_DEFAULTS): ResolvedPolling {
-  const polling = PollingSchema.parse(input ?? {});
+/** Fills the fields left out (of a validated request's polling) with the family's defaults. */
+export function resolvePolling(polling: Polling, family: keyof typeof FAMILY_POLLING_DEFAULTS): ResolvedPolling {
   const defaults = FAMILY_POLLING_DEFAULTS[family];
   return {
     ...polling,

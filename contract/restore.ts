@@ -1,49 +1,60 @@
 import { z } from 'zod';
 import { ClusterNameSchema, ObjectIdSchema } from './atlas-ids';
-import { PollingSchema } from './polling';
 
 /**
  * The language-neutral contract of the restore workflow: its type name, task queue, message names, and the JSON
  * shapes of its input, live status, notification and result. Any Temporal SDK can start a restore with these names
- * and JSON; the TypeScript client, the workflow and the CLI all parse with these schemas.
+ * and JSON; the TypeScript client, the workflow and the CLI all parse with these schemas. Names, keys and pure helpers
+ * live in `restore-names.ts`, which imports no zod, so workflow code can use them without loading zod.
  */
 
-/** Workflow type name to start. */
-export const RESTORE_WORKFLOW_TYPE = 'restoreSnapshotWorkflow';
-/** Task queue the worker listens on unless configured otherwise. */
-export const DEFAULT_TASK_QUEUE = 'atlas-restore';
-/** Query name that returns a {@link RestoreStatus}. */
-export const RESTORE_STATUS_QUERY = 'restoreStatus';
-/** Signal name that makes a waiting restore poll Atlas at once. */
-export const POLL_NOW_SIGNAL = 'pollNow';
-/** Signal name sent to the caller's workflow (`notify`) with a {@link RestoreFinishedNotification}. */
-export const RESTORE_FINISHED_SIGNAL = 'restoreFinished';
+export {
+  DEFAULT_TASK_QUEUE,
+  POLL_NOW_SIGNAL,
+  RESTORE_FINISHED_SIGNAL,
+  RESTORE_STATUS_QUERY,
+  RESTORE_WORKFLOW_TYPE,
+  RestoreFailureType,
+  downloadWorkflowId,
+  restoreTargetOf,
+  restoreWorkflowId,
+  workflowIdFor,
+} from './restore-names';
 
-/** `ApplicationFailure.type` values a restore workflow can end with; callers branch on these. */
-export const RestoreFailureType = {
-  /** Atlas ran the restore and reported FAILED. */
-  RESTORE_FAILED: 'RestoreFailed',
-  /** The overall deadline passed before Atlas reported a final status; the Atlas job may still be running. */
-  DEADLINE_EXCEEDED: 'RestoreDeadlineExceeded',
-  /** The request did not pass validation; nothing was sent to Atlas. */
-  INVALID_REQUEST: 'InvalidRestoreRequest',
-  /** Atlas refused the credentials (401) or the key lacks the role (403). */
-  ATLAS_AUTH_FAILED: 'AtlasAuthFailed',
-  /** The project, cluster, snapshot or restore job does not exist. */
-  ATLAS_NOT_FOUND: 'AtlasNotFound',
-  /** Atlas rejected the request as invalid (400). */
-  ATLAS_BAD_REQUEST: 'AtlasBadRequest',
-  /** The endpoint is sunset (410 VERSION_GONE). */
-  ATLAS_ENDPOINT_GONE: 'AtlasEndpointGone',
-  /** Atlas answered with a body that does not match its documented shape. */
-  ATLAS_RESPONSE_INVALID: 'AtlasResponseInvalid',
-  /** Atlas could not be reached, or kept failing, until the create step's time ran out. */
-  ATLAS_UNAVAILABLE: 'AtlasUnavailable',
-  /** A DOWNLOAD was asked of a worker that does not hand out links (no payload encryption configured). */
-  DOWNLOADS_DISABLED: 'DownloadLinksDisabled',
-} as const;
-/** One of the {@link RestoreFailureType} values. */
-export type RestoreFailureType = (typeof RestoreFailureType)[keyof typeof RestoreFailureType];
+/** How a restore spaces its status polls (all in seconds). Fields left out get the API family's defaults. */
+export const PollingSchema = z.strictObject({
+  /** Quiet period after the job is created: no poll can see it finished sooner. */
+  initialDelaySeconds: z
+    .number()
+    .min(0)
+    .max(24 * 3600)
+    .optional(),
+  /** Interval between polls while a finish is likely (half of it is the typical delay in noticing). */
+  intervalSeconds: z.number().min(0.1).max(3600).default(8),
+  /** Once the job has run this long, intervals grow by `backoffCoefficient` per minute, up to the maximum. */
+  backoffAfterSeconds: z
+    .number()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
+  /** Growth per minute past `backoffAfterSeconds`. */
+  backoffCoefficient: z.number().min(1).max(10).default(1.5),
+  /** Longest interval between polls. */
+  maxIntervalSeconds: z.number().min(0.1).max(3600).default(60),
+  /** Each interval is moved by up to this fraction at random, so restores started together don't poll in step. */
+  jitterRatio: z.number().min(0).max(0.5).default(0.1),
+  /**
+   * Polls run as retries of one activity, which Temporal keeps out of the history; the workflow hears back on every
+   * status change, and at least this often otherwise (to record progress, check its deadline, keep history short).
+   */
+  reportEverySeconds: z
+    .number()
+    .min(1)
+    .max(24 * 3600)
+    .default(600),
+});
+/** Polling as requested (family defaults not yet applied). */
+export type Polling = z.infer<typeof PollingSchema>;
 
 /** Who to signal when the restore ends. */
 export const NotifyTargetSchema = z.strictObject({
@@ -102,7 +113,7 @@ export const RestoreRequestSchema = z
     /** Workflow to signal with the outcome. */
     notify: NotifyTargetSchema.optional(),
     /** Poll spacing; every field has a default. */
-    polling: PollingSchema.optional(),
+    polling: PollingSchema.default(PollingSchema.parse({})),
     /** Give up (and report `RestoreDeadlineExceeded`) after this many seconds. */
     deadlineSeconds: z
       .number()
@@ -182,7 +193,14 @@ export const RestoreTargetSchema = z.strictObject({
 export type RestoreTarget = z.infer<typeof RestoreTargetSchema>;
 
 /** Where the restore stands. */
-export const RestorePhaseSchema = z.enum(['CREATING', 'POLLING', 'COMPLETED', 'FAILED', 'DEADLINE_EXCEEDED']);
+export const RestorePhaseSchema = z.enum([
+  'VALIDATING',
+  'CREATING',
+  'POLLING',
+  'COMPLETED',
+  'FAILED',
+  'DEADLINE_EXCEEDED',
+]);
 /** Where the restore stands. */
 export type RestorePhase = z.infer<typeof RestorePhaseSchema>;
 
@@ -273,34 +291,3 @@ export const RestoreFinishedNotificationSchema = z.strictObject({
 });
 /** Payload of the `restoreFinished` signal. */
 export type RestoreFinishedNotification = z.infer<typeof RestoreFinishedNotificationSchema>;
-
-/** The business key of a restore: one restore per target cluster at a time. */
-export function restoreWorkflowId(target: { targetProjectId: string; targetClusterName: string }): string {
-  return `atlas-restore/${target.targetProjectId}/${target.targetClusterName}`;
-}
-
-/** The business key of a download: one per source snapshot at a time (a download wipes nothing). */
-export function downloadWorkflowId(source: { projectId: string; clusterName: string; snapshotId: string }): string {
-  return `atlas-download/${source.projectId}/${source.clusterName}/${source.snapshotId}`;
-}
-
-/** The restore's coordinates from a validated request (`latest` stays `latest` until the workflow resolves it). */
-export function restoreTargetOf(request: RestoreRequest): RestoreTarget {
-  const restore = request.delivery === 'RESTORE';
-  return {
-    projectId: request.projectId,
-    clusterName: request.clusterName,
-    snapshotId: request.snapshotId,
-    delivery: request.delivery,
-    targetProjectId: restore ? (request.targetProjectId ?? request.projectId) : null,
-    targetClusterName: restore ? (request.targetClusterName ?? null) : null,
-  };
-}
-
-/** The workflow id for a request: the target cluster for a RESTORE, the snapshot for a DOWNLOAD. */
-export function workflowIdFor(target: RestoreTarget): string {
-  if (target.delivery === 'DOWNLOAD' || target.targetProjectId === null || target.targetClusterName === null) {
-    return downloadWorkflowId(target);
-  }
-  return restoreWorkflowId({ targetProjectId: target.targetProjectId, targetClusterName: target.targetClusterName });
-}

@@ -1,11 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import {
-  POLL_NOW_SIGNAL,
-  RESTORE_FINISHED_SIGNAL,
-  RESTORE_STATUS_QUERY,
-  type RestoreFinishedNotification,
-  type RestoreStatus,
-} from '../contract/restore';
+import type { RestoreFinishedNotification, RestoreStatus } from '../contract/restore';
+import { POLL_NOW_SIGNAL, RESTORE_FINISHED_SIGNAL, RESTORE_STATUS_QUERY } from '../contract/restore-names';
 
 /** Returns the live {@link RestoreStatus} of a restore. */
 export const restoreStatusQuery = defineQuery<RestoreStatus>(RESTORE_STATUS_QUERY);

@@ -8,34 +8,39 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { JobChange, RestoreActivities } from '../activities/restore-activities';
 import { AtlasFailureType } from '../contract/atlas-failures';
-import { isFinalRestoreJobStatus } from '../contract/atlas-ids';
 import { resolvePolling, type ResolvedPolling } from '../contract/polling';
 import {
-  NotifyTargetSchema,
   RestoreFailureType,
-  parseRestoreRequest,
+  claimedTarget,
+  isFinalRestoreJobStatus,
   restoreTargetOf,
   workflowIdFor,
-  type ApiFamily,
-  type NotifyTarget,
-  type RestoreFinishedNotification,
-  type RestoreJobView,
-  type RestoreRequest,
-  type RestoreRequestInput,
-  type RestoreResult,
-  type RestoreStatus,
+} from '../contract/restore-names';
+import type {
+  ApiFamily,
+  NotifyTarget,
+  RestoreFinishedNotification,
+  RestoreJobView,
+  RestoreRequest,
+  RestoreRequestInput,
+  RestoreResult,
+  RestoreStatus,
+  RestoreTarget,
 } from '../contract/restore';
 import { pollNowSignal, restoreFinishedSignal, restoreStatusQuery } from './messages';
 
 /** State carried from one run to the next when the workflow continues as new. Internal to the workflow. */
 export interface RestoreContinuation {
   status: RestoreStatus;
+  /** The request as validated by the first run. */
+  request: RestoreRequest;
 }
 
 /** How long each step before polling (detect, create) may keep retrying before the restore is reported failed. */
@@ -68,30 +73,23 @@ export async function restoreSnapshotWorkflow(
   input: RestoreRequestInput,
   continuation?: RestoreContinuation
 ): Promise<RestoreResult> {
-  const parsed = parseRestoreRequest(input);
-  if (!parsed.success) {
-    await notifyInvalidRequest(input, parsed.error);
-    throw ApplicationFailure.create({
-      message: `Invalid restore request:\n${parsed.error}`,
-      type: RestoreFailureType.INVALID_REQUEST,
-      nonRetryable: true,
-    });
-  }
-  const request = parsed.data;
-  const expectedWorkflowId = workflowIdFor(restoreTargetOf(request));
-  if (workflowInfo().workflowId !== expectedWorkflowId) {
-    const message =
-      `Invalid restore request: it must run under workflow id "${expectedWorkflowId}" (the target), so that two ` +
-      `restores of one target can never run at once; it was started as "${workflowInfo().workflowId}"`;
-    await notifyInvalidRequest(input, message);
-    throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
-  }
-  const status = continuation?.status ?? initialStatus(request);
+  // Queries answer from the first moment: a provisional status until the request is validated.
+  let status = continuation?.status ?? provisionalStatus(input);
   let pollRequested = false;
   setHandler(restoreStatusQuery, () => status);
   setHandler(pollNowSignal, () => {
     pollRequested = true;
   });
+  const request = continuation?.request ?? (await validate(input));
+  const expectedWorkflowId = workflowIdFor(restoreTargetOf(request));
+  if (workflowInfo().workflowId !== expectedWorkflowId) {
+    const message =
+      `Invalid restore request: it must run under workflow id "${expectedWorkflowId}" (the target), so that two ` +
+      `restores of one target can never run at once; it was started as "${workflowInfo().workflowId}"`;
+    if (request.notify) await notifyRejection(request.notify, restoreTargetOf(request), message);
+    throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
+  }
+  if (status.phase === 'VALIDATING') status = initialStatus(request, status.startedAt);
 
   if (status.family === null) await resolveSource(request, status);
   if (status.jobId === null) {
@@ -114,7 +112,7 @@ export async function restoreSnapshotWorkflow(
     if (shouldContinueAsNew(request)) {
       status.continuedAsNew += 1;
       log.info('Continuing as new to keep history short', { historyLength: workflowInfo().historyLength });
-      await continueAsNew<typeof restoreSnapshotWorkflow>(input, { status });
+      await continueAsNew<typeof restoreSnapshotWorkflow>(input, { status, request });
     }
     if (pollRequested) {
       pollRequested = false;
@@ -131,8 +129,34 @@ export async function restoreSnapshotWorkflow(
   });
 }
 
-function initialStatus(request: RestoreRequest): RestoreStatus {
-  const now = new Date();
+function provisionalStatus(input: unknown): RestoreStatus {
+  const now = new Date().toISOString();
+  return {
+    workflowId: workflowInfo().workflowId,
+    phase: 'VALIDATING',
+    target: claimedTarget(input),
+    jobId: null,
+    adoptedExistingJob: false,
+    family: null,
+    familyReason: null,
+    atlasStatus: null,
+    pollCount: 0,
+    continuedAsNew: 0,
+    lastError: null,
+    startedAt: now,
+    updatedAt: now,
+    deadlineAt: now,
+    nextPollAt: null,
+    jobScheduledAt: null,
+    jobFinishedAt: null,
+    jobExpiresAt: null,
+    finishedAt: null,
+    notified: null,
+  };
+}
+
+function initialStatus(request: RestoreRequest, startedAt: string): RestoreStatus {
+  const now = new Date(startedAt);
   const explicit = request.family !== 'auto';
   return {
     workflowId: workflowInfo().workflowId,
@@ -452,26 +476,32 @@ async function notifyCaller(notify: NotifyTarget, notification: RestoreFinishedN
   }
 }
 
-/** An invalid request still tells a well-named caller why, so nobody waits for a signal that never comes. */
-async function notifyInvalidRequest(input: unknown, error: string): Promise<void> {
-  const raw = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
-  const notify = NotifyTargetSchema.safeParse(raw.notify);
-  if (!notify.success) return;
-  const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).slice(0, 200) : '');
-  await notifyCaller(notify.data, {
+/**
+ * Validates the input with the contract's zod schema in a local activity: zod stays out of the workflow bundle
+ * (every workflow evaluates the bundle's modules afresh), and the verdict is recorded, so replays never re-run it.
+ * An invalid request ends the workflow, after telling a well-named caller why.
+ */
+async function validate(input: unknown): Promise<RestoreRequest> {
+  const { validateRestoreRequest } = proxyLocalActivities<RestoreActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { maximumAttempts: 3 },
+  });
+  const verdict = await validateRestoreRequest(input);
+  if (verdict.valid) return verdict.request;
+  const message = `Invalid restore request:\n${verdict.error}`;
+  if (verdict.notify) await notifyRejection(verdict.notify, verdict.target, message);
+  throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
+}
+
+/** Tells the caller a request was refused, so nobody waits for a signal that never comes. */
+async function notifyRejection(notify: NotifyTarget, target: RestoreTarget, message: string): Promise<void> {
+  await notifyCaller(notify, {
     workflowId: workflowInfo().workflowId,
     outcome: 'FAILED',
-    target: {
-      projectId: text('projectId'),
-      clusterName: text('clusterName'),
-      snapshotId: text('snapshotId'),
-      delivery: raw.delivery === 'DOWNLOAD' ? 'DOWNLOAD' : 'RESTORE',
-      targetProjectId: text('targetProjectId') || text('projectId') || null,
-      targetClusterName: text('targetClusterName') || null,
-    },
+    target,
     jobId: null,
     atlasStatus: null,
-    failure: { type: RestoreFailureType.INVALID_REQUEST, message: `Invalid restore request:\n${error}` },
+    failure: { type: RestoreFailureType.INVALID_REQUEST, message },
     result: null,
     finishedAt: new Date().toISOString(),
   });

@@ -1,4 +1,5 @@
 import { pollDelayMs, resolvePolling, type ResolvedPolling } from '../../contract/polling';
+import { PollingSchema } from '../../contract/restore';
 
 const polling: ResolvedPolling = {
   initialDelaySeconds: 50,
@@ -41,7 +42,7 @@ describe('resolvePolling', () => {
   ])(
     '$family waits $initial s before the first poll and backs off after $backoffAfter s',
     ({ family, initial, backoffAfter }) => {
-      expect(resolvePolling(undefined, family)).toEqual({
+      expect(resolvePolling(PollingSchema.parse({}), family)).toEqual({
         initialDelaySeconds: initial,
         intervalSeconds: 8,
         backoffAfterSeconds: backoffAfter,
@@ -54,7 +55,7 @@ describe('resolvePolling', () => {
   );
 
   test('explicit values win over the family defaults', () => {
-    expect(resolvePolling({ initialDelaySeconds: 1, backoffAfterSeconds: 5 }, 'flex')).toMatchObject({
+    expect(resolvePolling(PollingSchema.parse({ initialDelaySeconds: 1, backoffAfterSeconds: 5 }), 'flex')).toMatchObject({
       initialDelaySeconds: 1,
       backoffAfterSeconds: 5,
     });
