@@ -41,24 +41,24 @@ export type RequestValidation =
   | { valid: true; request: RestoreRequest }
   | { valid: false; error: string; notify: NotifyTarget | null; target: RestoreTarget };
 
-/** Input of `resolveSource`. */
-export interface ResolveSourceInput {
+/** What source resolution needs. */
+interface ResolveSourceInput {
   projectId: string;
   clusterName: string;
   family: ApiFamilyChoice;
   snapshotId: string;
 }
 
-/** Output of `resolveSource`. */
+/** The family and snapshot a job uses, decided from Atlas's answers when the request left them open. */
 export interface ResolvedSource {
   family: ApiFamily;
   familyReason: string;
   snapshotId: string;
 }
 
-/** Identifies the job the workflow asked for. */
+/** Identifies the job the workflow asked for; `family` may be `auto` and `snapshotId` may be `latest`. */
 export interface RestoreJobSpec {
-  family: ApiFamily;
+  family: ApiFamilyChoice;
   projectId: string;
   clusterName: string;
   snapshotId: string;
@@ -77,8 +77,8 @@ export interface CreateRestoreJobInput extends RestoreJobSpec {
   lookupFirst: boolean;
 }
 
-/** Output of `createRestoreJob`. */
-export interface CreateRestoreJobOutput {
+/** Output of `createRestoreJob` (and, when a job is found, of `findRestoreJob`). */
+export interface CreateRestoreJobOutput extends ResolvedSource {
   job: RestoreJobView;
   /** True when an earlier attempt's job was found and adopted instead of posting again. */
   adopted: boolean;
@@ -120,7 +120,10 @@ const LOOKUP_MAX_PAGES = 10;
 export function createActivities(deps: RestoreActivityDeps) {
   const { atlas } = deps;
 
-  async function findExistingJob(spec: RestoreJobSpec, signal: AbortSignal): Promise<AtlasRestoreJob | null> {
+  async function findExistingJob(
+    spec: RestoreJobSpec & { family: ApiFamily },
+    signal: AbortSignal
+  ): Promise<AtlasRestoreJob | null> {
     const notBeforeMs = Date.parse(spec.notBefore) - CLOCK_SKEW_ALLOWANCE_MS;
     for (let pageNum = 1; pageNum <= LOOKUP_MAX_PAGES; pageNum++) {
       const page = await atlas.listRestoreJobs(
@@ -143,6 +146,23 @@ export function createActivities(deps: RestoreActivityDeps) {
     return null;
   }
 
+  /** Decides the family (`auto`) and the snapshot (`latest`) from Atlas's own answers, and says why. */
+  async function resolveSource(input: ResolveSourceInput, signal: AbortSignal): Promise<ResolvedSource> {
+    const cluster = { projectId: input.projectId, clusterName: input.clusterName };
+    const detected =
+      input.family === 'auto'
+        ? await detectFamily(atlas, cluster, signal)
+        : { family: input.family, reason: 'requested', firstPage: undefined };
+    const snapshotId =
+      input.snapshotId === 'latest'
+        ? (await latestCompletedSnapshot(atlas, { ...cluster, family: detected.family }, signal, detected.firstPage)).id
+        : input.snapshotId;
+    if (input.family === 'auto' || input.snapshotId === 'latest') {
+      log.info('Resolved restore source', { family: detected.family, reason: detected.reason, snapshotId });
+    }
+    return { family: detected.family, familyReason: detected.reason, snapshotId };
+  }
+
   return {
     /**
      * Validates a workflow's raw input against the contract (run as a local activity, so zod stays out of workflow
@@ -161,33 +181,6 @@ export function createActivities(deps: RestoreActivityDeps) {
       };
     },
 
-    /** Picks the API family (`auto`) and the snapshot (`latest`) from Atlas's own answers; records why. */
-    async resolveSource(input: ResolveSourceInput): Promise<ResolvedSource> {
-      const signal = cancellationSignal();
-      try {
-        const cluster = { projectId: input.projectId, clusterName: input.clusterName };
-        const detected =
-          input.family === 'auto'
-            ? await detectFamily(atlas, cluster, signal)
-            : { family: input.family, reason: 'requested', firstPage: undefined };
-        const snapshotId =
-          input.snapshotId === 'latest'
-            ? (
-                await latestCompletedSnapshot(
-                  atlas,
-                  { ...cluster, family: detected.family },
-                  signal,
-                  detected.firstPage
-                )
-              ).id
-            : input.snapshotId;
-        log.info('Resolved restore source', { family: detected.family, reason: detected.reason, snapshotId });
-        return { family: detected.family, familyReason: detected.reason, snapshotId };
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
-    },
-
     /**
      * Creates the Atlas restore (or download) job, at most once per workflow: on any retry (or when asked) it first
      * looks for a job an earlier attempt created, since a timed-out POST may still have reached Atlas and Atlas has
@@ -198,28 +191,30 @@ export function createActivities(deps: RestoreActivityDeps) {
       const signal = cancellationSignal();
       const { attempt } = activityInfo();
       try {
+        const source = await resolveSource(input, signal);
+        const spec = { ...input, family: source.family, snapshotId: source.snapshotId };
         if (attempt > 1 || input.lookupFirst) {
-          const existing = await findExistingJob(input, signal);
+          const existing = await findExistingJob(spec, signal);
           if (existing) {
             log.info('Adopted the job an earlier attempt created', { jobId: existing.id, attempt });
-            return { job: toJobView(existing), adopted: true };
+            return { ...source, job: toJobView(existing), adopted: true };
           }
         }
-        const ref = { family: input.family, groupId: input.projectId, clusterName: input.clusterName };
+        const ref = { family: spec.family, groupId: spec.projectId, clusterName: spec.clusterName };
         const job =
-          input.delivery === 'DOWNLOAD'
-            ? await atlas.requestDownload({ ...ref, snapshotId: input.snapshotId }, { signal })
+          spec.delivery === 'DOWNLOAD'
+            ? await atlas.requestDownload({ ...ref, snapshotId: spec.snapshotId }, { signal })
             : await atlas.createRestoreJob(
                 {
                   ...ref,
-                  snapshotId: input.snapshotId,
-                  targetDeploymentItemName: input.targetClusterName as string,
-                  targetProjectId: input.targetProjectId as string,
+                  snapshotId: spec.snapshotId,
+                  targetDeploymentItemName: spec.targetClusterName as string,
+                  targetProjectId: spec.targetProjectId as string,
                 },
                 { signal }
               );
-        log.info('Created Atlas job', { jobId: job.id, status: job.status, delivery: input.delivery, attempt });
-        return { job: toJobView(job), adopted: false };
+        log.info('Created Atlas job', { jobId: job.id, status: job.status, delivery: spec.delivery, attempt });
+        return { ...source, job: toJobView(job), adopted: false };
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -262,10 +257,12 @@ export function createActivities(deps: RestoreActivityDeps) {
     },
 
     /** Looks for a job this workflow created, without creating one (used after the create step gave up). */
-    async findRestoreJob(input: RestoreJobSpec): Promise<RestoreJobView | null> {
+    async findRestoreJob(input: RestoreJobSpec): Promise<CreateRestoreJobOutput | null> {
+      const signal = cancellationSignal();
       try {
-        const job = await findExistingJob(input, cancellationSignal());
-        return job ? toJobView(job) : null;
+        const source = await resolveSource(input, signal);
+        const job = await findExistingJob({ ...input, family: source.family, snapshotId: source.snapshotId }, signal);
+        return job ? { ...source, job: toJobView(job), adopted: true } : null;
       } catch (err) {
         throw toApplicationFailure(err);
       }

@@ -5,6 +5,7 @@
  */
 
 import type { SimulatorSeedInput } from '../simulator/seed';
+import { mulberry32 } from '../simulator/seeded-random';
 
 /** Which cluster family the restores use: all Flex, all shared-tier (tenant), or a seeded half-and-half mix. */
 export type BenchFamily = 'flex' | 'tenant' | 'mix';
@@ -121,17 +122,6 @@ export function freshProjectId(nowMs: number, random: () => number): string {
   return seconds + rest;
 }
 
-/** A small seeded PRNG (mulberry32): reproducible draws without a dependency. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Lognormal whose median is the geometric mean of the bounds and whose ±2σ are the bounds; redrawn outside them. */
 function truncatedLognormal(random: () => number, min: number, max: number): number {

@@ -14,7 +14,8 @@ import {
   startRestore,
 } from '../client/restore-client';
 import { restoreWorkflowId, type RestoreRequestInput } from '../contract/restore';
-import { apiFamilyOf, mulberry32, type BenchJob } from './job-set';
+import { mulberry32 } from '../simulator/seeded-random';
+import { apiFamilyOf, type BenchJob } from './job-set';
 import { mapPool, runPaced, type PaceOptions } from './pacing';
 import type { RestoreRecord } from './restore-record';
 

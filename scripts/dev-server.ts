@@ -49,6 +49,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'warn',
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
+    // Eager activities: a workflow task's completion hands the activity it schedules straight back to the same
+    // worker, saving a round trip between starting a restore and its POST reaching Atlas.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
   ];

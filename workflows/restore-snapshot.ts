@@ -13,7 +13,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { JobChange, RestoreActivities } from '../activities/restore-activities';
+import type { CreateRestoreJobOutput, JobChange, RestoreActivities } from '../activities/restore-activities';
 import { AtlasFailureType } from '../contract/atlas-failures';
 import { resolvePolling, type ResolvedPolling } from '../contract/polling';
 import {
@@ -91,7 +91,6 @@ export async function restoreSnapshotWorkflow(
   }
   if (status.phase === 'VALIDATING') status = initialStatus(request, status.startedAt);
 
-  if (status.family === null) await resolveSource(request, status);
   if (status.jobId === null) {
     applyJob(status, await createJob(request, status));
     // Quiet period: a restore cannot finish this soon, so the first poll waits (a pollNow signal cuts it short).
@@ -164,7 +163,7 @@ function initialStatus(request: RestoreRequest, startedAt: string): RestoreStatu
     target: restoreTargetOf(request),
     jobId: null,
     adoptedExistingJob: false,
-    family: explicit && request.snapshotId !== 'latest' ? (request.family as ApiFamily) : null,
+    family: null,
     familyReason: explicit ? 'requested' : null,
     atlasStatus: null,
     pollCount: 0,
@@ -192,36 +191,15 @@ function setupStepOptions(status: RestoreStatus, timeoutMs: number): ActivityOpt
   };
 }
 
-/** Decides the API family (when `auto`) and the snapshot (when `latest`) from Atlas's own answers. */
-async function resolveSource(request: RestoreRequest, status: RestoreStatus): Promise<void> {
-  const { resolveSource: resolve } = proxyActivities<RestoreActivities>(
-    setupStepOptions(status, SETUP_STEP_TIMEOUT_MS)
-  );
-  try {
-    const resolved = await resolve({
-      projectId: request.projectId,
-      clusterName: request.clusterName,
-      family: request.family,
-      snapshotId: request.snapshotId,
-    });
-    status.family = resolved.family;
-    status.familyReason = request.family === 'auto' ? resolved.familyReason : 'requested';
-    status.target.snapshotId = resolved.snapshotId;
-    touch(status);
-  } catch (err) {
-    const failure = describeFailure(err);
-    recordError(status, failure);
-    return finish(request, status, {
-      type: failure.retryable ? RestoreFailureType.ATLAS_UNAVAILABLE : failure.type,
-      message: `Could not ${request.snapshotId === 'latest' ? 'pick the snapshot' : 'detect the API family'}: ${failure.message}`,
-    });
-  }
-}
-
+/**
+ * Creates the job (deciding the API family and snapshot first when the request left them to Atlas's answers), at
+ * most once: the activity adopts a job an earlier attempt made, and after the step gives up the workflow looks once
+ * more before reporting failure.
+ */
 async function createJob(request: RestoreRequest, status: RestoreStatus): Promise<RestoreJobView> {
   const { createRestoreJob } = proxyActivities<RestoreActivities>(setupStepOptions(status, SETUP_STEP_TIMEOUT_MS));
   const spec = {
-    family: status.family as ApiFamily,
+    family: request.family,
     projectId: status.target.projectId,
     clusterName: status.target.clusterName,
     snapshotId: status.target.snapshotId,
@@ -230,26 +208,28 @@ async function createJob(request: RestoreRequest, status: RestoreStatus): Promis
     targetClusterName: status.target.targetClusterName,
     notBefore: status.startedAt,
   };
+  let created: CreateRestoreJobOutput | null;
   try {
-    const created = await createRestoreJob({ ...spec, lookupFirst: false });
-    status.adoptedExistingJob = created.adopted;
-    return created.job;
+    created = await createRestoreJob({ ...spec, lookupFirst: false });
   } catch (err) {
     const failure = describeFailure(err);
     recordError(status, failure);
     if (!failure.retryable) return finish(request, status, failure);
     // The create step ran out of time on errors that may have hidden a successful POST: look once more.
     const { findRestoreJob } = proxyActivities<RestoreActivities>(setupStepOptions(status, FIND_STEP_TIMEOUT_MS));
-    const found = await findRestoreJob(spec).catch(() => null);
-    if (found) {
-      status.adoptedExistingJob = true;
-      return found;
+    created = await findRestoreJob(spec).catch(() => null);
+    if (created === null) {
+      return finish(request, status, {
+        type: RestoreFailureType.ATLAS_UNAVAILABLE,
+        message: `Could not create the ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job: ${failure.message}`,
+      });
     }
-    return finish(request, status, {
-      type: RestoreFailureType.ATLAS_UNAVAILABLE,
-      message: `Could not create the ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job: ${failure.message}`,
-    });
   }
+  status.adoptedExistingJob = created.adopted;
+  status.family = created.family;
+  status.familyReason = request.family === 'auto' ? created.familyReason : 'requested';
+  status.target.snapshotId = created.snapshotId;
+  return created.job;
 }
 
 /**
