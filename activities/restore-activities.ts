@@ -1,4 +1,4 @@
-import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { isFinalRestoreJobStatus } from '../contract/restore-names';
 import { pollDelayMs, type ResolvedPolling } from '../contract/polling';
@@ -186,47 +186,51 @@ export function createActivities(deps: RestoreActivityDeps) {
      * looks for a job an earlier attempt created, since a timed-out POST may still have reached Atlas and Atlas has
      * no idempotency key.
      */
-    async createRestoreJob(input: CreateRestoreJobInput): Promise<CreateRestoreJobOutput> {
-      if (input.delivery === 'DOWNLOAD' && !deps.allowSnapshotUrls) throw downloadsDisabled();
-      const signal = cancellationSignal();
-      const { attempt } = activityInfo();
-      try {
-        const source = await resolveSource(input, signal);
-        const spec = { ...input, family: source.family, snapshotId: source.snapshotId };
-        if (attempt > 1 || input.lookupFirst) {
-          const existing = await findExistingJob(spec, signal);
-          if (existing) {
-            log.info('Adopted the job an earlier attempt created', { jobId: existing.id, attempt });
-            return { ...source, job: toJobView(existing), adopted: true };
+    createRestoreJob(input: CreateRestoreJobInput): Promise<CreateRestoreJobOutput> {
+      return withHeartbeat(async () => {
+        if (input.delivery === 'DOWNLOAD' && !deps.allowSnapshotUrls) throw downloadsDisabled();
+        const signal = cancellationSignal();
+        const { attempt } = activityInfo();
+        try {
+          const source = await resolveSource(input, signal);
+          const spec = { ...input, family: source.family, snapshotId: source.snapshotId };
+          if (attempt > 1 || input.lookupFirst) {
+            const existing = await findExistingJob(spec, signal);
+            if (existing) {
+              log.info('Adopted the job an earlier attempt created', { jobId: existing.id, attempt });
+              return { ...source, job: toJobView(existing), adopted: true };
+            }
           }
+          const ref = { family: spec.family, groupId: spec.projectId, clusterName: spec.clusterName };
+          const job =
+            spec.delivery === 'DOWNLOAD'
+              ? await atlas.requestDownload({ ...ref, snapshotId: spec.snapshotId }, { signal })
+              : await atlas.createRestoreJob(
+                  {
+                    ...ref,
+                    snapshotId: spec.snapshotId,
+                    targetDeploymentItemName: spec.targetClusterName as string,
+                    targetProjectId: spec.targetProjectId as string,
+                  },
+                  { signal }
+                );
+          log.info('Created Atlas job', { jobId: job.id, status: job.status, delivery: spec.delivery, attempt });
+          return { ...source, job: toJobView(job), adopted: false };
+        } catch (err) {
+          throw toApplicationFailure(err);
         }
-        const ref = { family: spec.family, groupId: spec.projectId, clusterName: spec.clusterName };
-        const job =
-          spec.delivery === 'DOWNLOAD'
-            ? await atlas.requestDownload({ ...ref, snapshotId: spec.snapshotId }, { signal })
-            : await atlas.createRestoreJob(
-                {
-                  ...ref,
-                  snapshotId: spec.snapshotId,
-                  targetDeploymentItemName: spec.targetClusterName as string,
-                  targetProjectId: spec.targetProjectId as string,
-                },
-                { signal }
-              );
-        log.info('Created Atlas job', { jobId: job.id, status: job.status, delivery: spec.delivery, attempt });
-        return { ...source, job: toJobView(job), adopted: false };
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
+      });
     },
 
     /** Reads the job's current status once; the workflow decides when to ask again. */
-    async getRestoreJob(input: JobRef): Promise<RestoreJobView> {
-      try {
-        return toJobView(await readJob(atlas, input, cancellationSignal()));
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
+    getRestoreJob(input: JobRef): Promise<RestoreJobView> {
+      return withHeartbeat(async () => {
+        try {
+          return toJobView(await readJob(atlas, input, cancellationSignal()));
+        } catch (err) {
+          throw toApplicationFailure(err);
+        }
+      });
     },
 
     /**
@@ -235,47 +239,53 @@ export function createActivities(deps: RestoreActivityDeps) {
      * poll time. Retries stay out of the workflow history, so a long restore costs a handful of events, not one
      * timer and one activity per poll. Returns on a change, a final status, or after `reportEverySeconds`.
      */
-    async awaitRestoreJobChange(input: AwaitJobChangeInput): Promise<JobChange> {
-      const info = activityInfo();
-      let job: RestoreJobView;
-      try {
-        job = toJobView(await readJob(atlas, input, cancellationSignal()));
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
-      const polls = info.attempt;
-      if (job.status !== input.knownStatus || isFinalRestoreJobStatus(job.status)) return { job, polls };
-      const now = Date.now();
-      const delay = pollDelayMs(input.polling, now - Date.parse(input.jobCreatedAt), Math.random);
-      if (now + delay >= info.scheduledTimestampMs + input.polling.reportEverySeconds * 1000) return { job, polls };
-      throw ApplicationFailure.create({
-        type: JOB_NOT_FINISHED,
-        message: `Atlas job ${job.id} is still ${job.status}`,
-        nextRetryDelay: delay,
-        category: ApplicationFailureCategory.BENIGN,
+    awaitRestoreJobChange(input: AwaitJobChangeInput): Promise<JobChange> {
+      return withHeartbeat(async () => {
+        const info = activityInfo();
+        let job: RestoreJobView;
+        try {
+          job = toJobView(await readJob(atlas, input, cancellationSignal()));
+        } catch (err) {
+          throw toApplicationFailure(err);
+        }
+        const polls = info.attempt;
+        if (job.status !== input.knownStatus || isFinalRestoreJobStatus(job.status)) return { job, polls };
+        const now = Date.now();
+        const delay = pollDelayMs(input.polling, now - Date.parse(input.jobCreatedAt), Math.random);
+        if (now + delay >= info.scheduledTimestampMs + input.polling.reportEverySeconds * 1000) return { job, polls };
+        throw ApplicationFailure.create({
+          type: JOB_NOT_FINISHED,
+          message: `Atlas job ${job.id} is still ${job.status}`,
+          nextRetryDelay: delay,
+          category: ApplicationFailureCategory.BENIGN,
+        });
       });
     },
 
     /** Looks for a job this workflow created, without creating one (used after the create step gave up). */
-    async findRestoreJob(input: RestoreJobSpec): Promise<CreateRestoreJobOutput | null> {
-      const signal = cancellationSignal();
-      try {
-        const source = await resolveSource(input, signal);
-        const job = await findExistingJob({ ...input, family: source.family, snapshotId: source.snapshotId }, signal);
-        return job ? { ...source, job: toJobView(job), adopted: true } : null;
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
+    findRestoreJob(input: RestoreJobSpec): Promise<CreateRestoreJobOutput | null> {
+      return withHeartbeat(async () => {
+        const signal = cancellationSignal();
+        try {
+          const source = await resolveSource(input, signal);
+          const job = await findExistingJob({ ...input, family: source.family, snapshotId: source.snapshotId }, signal);
+          return job ? { ...source, job: toJobView(job), adopted: true } : null;
+        } catch (err) {
+          throw toApplicationFailure(err);
+        }
+      });
     },
 
     /** A finished download's link, for the workflow's result only (never logged). */
-    async getSnapshotUrl(input: JobRef): Promise<string | null> {
-      if (!deps.allowSnapshotUrls) throw downloadsDisabled();
-      try {
-        return (await readJob(atlas, input, cancellationSignal())).snapshotUrl ?? null;
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
+    getSnapshotUrl(input: JobRef): Promise<string | null> {
+      return withHeartbeat(async () => {
+        if (!deps.allowSnapshotUrls) throw downloadsDisabled();
+        try {
+          return (await readJob(atlas, input, cancellationSignal())).snapshotUrl ?? null;
+        } catch (err) {
+          throw toApplicationFailure(err);
+        }
+      });
     },
   };
 }
@@ -322,4 +332,20 @@ export function toJobView(job: AtlasRestoreJob): RestoreJobView {
     restoreFinishedDate: job.restoreFinishedDate ?? null,
     expirationDate: job.expirationDate ?? null,
   };
+}
+
+/** How often running activities heartbeat (the workflow's heartbeat timeout is 20 s). */
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/**
+ * Runs an activity body while heartbeating, so that when a worker dies its activities are retried elsewhere
+ * after the heartbeat timeout instead of after their start-to-close timeout.
+ */
+async function withHeartbeat<T>(body: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await body();
+  } finally {
+    clearInterval(timer);
+  }
 }

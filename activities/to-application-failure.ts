@@ -32,7 +32,9 @@ export function toApplicationFailure(err: unknown): Error {
 }
 
 function fromApiError(err: AtlasApiError): ApplicationFailure {
-  const { type, nonRetryable } = classifyStatus(err.status);
+  const { type, nonRetryable } = err.staleNonce
+    ? { type: AtlasFailureType.STALE_NONCE, nonRetryable: false }
+    : classifyStatus(err.status);
   const honoursRetryAfter = err.status === 429 || err.status === 503;
   const delaySeconds =
     honoursRetryAfter && err.retryAfterSeconds !== undefined

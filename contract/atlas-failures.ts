@@ -19,6 +19,8 @@ export const AtlasFailureType = {
   CONFLICT: 'AtlasConflict',
   /** 408 and 5xx: Atlas failed; retried (503 after `Retry-After`). */
   SERVER_ERROR: 'AtlasServerError',
+  /** 401 with `stale=true` even after re-challenging: the key is fine, the nonce expired again. Retried. */
+  STALE_NONCE: 'AtlasStaleNonce',
   /** No usable answer: connect failure, reset, timeout. Retried. */
   UNAVAILABLE: 'AtlasUnavailable',
 } as const;

@@ -48,6 +48,8 @@ const SETUP_STEP_TIMEOUT_MS = 15 * 60 * 1000;
 /** A failed create is followed by one last look for a job an ambiguous attempt may have made. */
 const FIND_STEP_TIMEOUT_MS = 5 * 60 * 1000;
 const ACTIVITY_START_TO_CLOSE = '2 minutes';
+/** Activities beat every few seconds, so a killed worker's activity is retried within this, not after 2 minutes. */
+const ACTIVITY_HEARTBEAT_TIMEOUT = '20 seconds';
 
 /** Poll errors after which waiting longer cannot help: the job, cluster or endpoint is gone or misbehaving. */
 const FATAL_POLL_FAILURES: readonly string[] = [
@@ -186,6 +188,7 @@ function setupStepOptions(status: RestoreStatus, timeoutMs: number): ActivityOpt
   const remainingMs = Date.parse(status.deadlineAt) - Date.now();
   return {
     startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: Math.max(1000, Math.min(timeoutMs, remainingMs)),
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
   };
@@ -214,15 +217,22 @@ async function createJob(request: RestoreRequest, status: RestoreStatus): Promis
   } catch (err) {
     const failure = describeFailure(err);
     recordError(status, failure);
-    if (!failure.retryable) return finish(request, status, failure);
-    // The create step ran out of time on errors that may have hidden a successful POST: look once more.
+    // Whatever ended the create step, an earlier attempt's POST may have created the job with its answer lost (a
+    // reset, a killed worker): look once more before reporting a failure, unless nothing was ever sent.
     const { findRestoreJob } = proxyActivities<RestoreActivities>(setupStepOptions(status, FIND_STEP_TIMEOUT_MS));
-    created = await findRestoreJob(spec).catch(() => null);
+    created =
+      failure.type === RestoreFailureType.DOWNLOADS_DISABLED ? null : await findRestoreJob(spec).catch(() => null);
     if (created === null) {
-      return finish(request, status, {
-        type: RestoreFailureType.ATLAS_UNAVAILABLE,
-        message: `Could not create the ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job: ${failure.message}`,
-      });
+      return finish(
+        request,
+        status,
+        failure.retryable
+          ? {
+              type: RestoreFailureType.ATLAS_UNAVAILABLE,
+              message: `Could not create the ${request.delivery === 'DOWNLOAD' ? 'download' : 'restore'} job: ${failure.message}`,
+            }
+          : failure
+      );
     }
   }
   status.adoptedExistingJob = created.adopted;
@@ -245,6 +255,7 @@ async function awaitChange(
 ): Promise<void> {
   const { awaitRestoreJobChange } = proxyActivities<RestoreActivities>({
     startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: Math.max(
       1000,
       Math.min(deadlineMs - Date.now(), (polling.reportEverySeconds + 300) * 1000)
@@ -305,6 +316,7 @@ async function awaitChange(
 async function pollOnce(request: RestoreRequest, status: RestoreStatus, jobId: string, deadlineMs: number) {
   const { getRestoreJob } = proxyActivities<RestoreActivities>({
     startToCloseTimeout: ACTIVITY_START_TO_CLOSE,
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: Math.max(1000, deadlineMs - Date.now()),
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
   });

@@ -459,6 +459,7 @@ export class AtlasClient {
       parameters: fields.parameters ?? undefined,
       retryAfterSeconds: parseRetryAfter(header(res.headers, 'retry-after'), this.#now()),
       rateLimit: parseRateLimit(res.headers),
+      staleNonce: res.status === 401 && /\bstale\s*=\s*"?true/i.test(header(res.headers, 'www-authenticate') ?? ''),
       cause,
     });
   }

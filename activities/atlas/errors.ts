@@ -25,6 +25,11 @@ export interface AtlasApiErrorFields {
   /** Seconds from `Retry-After` (429 and 503), when Atlas sent it. */
   retryAfterSeconds?: number;
   rateLimit?: AtlasRateLimit;
+  /**
+   * A 401 whose Digest challenge says `stale=true`: the key is right, only the nonce expired (again) between the
+   * challenge and the retry. Worth retrying, unlike a plain 401.
+   */
+  staleNonce?: boolean;
   /** What made a 401 unanswerable (e.g. a `DigestChallengeError` for a challenge the client cannot meet). */
   cause?: unknown;
 }
@@ -41,6 +46,7 @@ export class AtlasApiError extends Error {
   readonly parameters: unknown[];
   readonly retryAfterSeconds?: number;
   readonly rateLimit?: AtlasRateLimit;
+  readonly staleNonce: boolean;
 
   constructor(fields: AtlasApiErrorFields) {
     super(formatApiErrorMessage(fields), fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -53,6 +59,7 @@ export class AtlasApiError extends Error {
     this.parameters = fields.parameters ?? [];
     this.retryAfterSeconds = fields.retryAfterSeconds;
     this.rateLimit = fields.rateLimit;
+    this.staleNonce = fields.staleNonce ?? false;
   }
 }
 

@@ -1,10 +1,11 @@
 import { RestoreRequestSchema } from '../../contract/restore';
 import { FaultPlanSchema } from '../../simulator/faults';
 import { SimulatorSeedSchema } from '../../simulator/seed';
-import { chaosFaultPlan, planRestores, planSchedule, seededRandom, spreadMoments } from '../../scripts/chaos-plan';
+import { chaosFaultPlan, planRestores, planSchedule, spreadMoments } from '../../scripts/chaos-plan';
+import { mulberry32 } from '../../simulator/seeded-random';
 
 describe('planRestores', () => {
-  const plan = planRestores(200, seededRandom(7));
+  const plan = planRestores(200, mulberry32(7));
 
   test('gives every restore its own cluster and workflow id, in a valid seed', () => {
     expect(SimulatorSeedSchema.safeParse(plan.seed).success).toBe(true);
@@ -33,7 +34,7 @@ describe('planRestores', () => {
   });
 
   test('is the same for the same seed', () => {
-    expect(planRestores(50, seededRandom(3))).toEqual(planRestores(50, seededRandom(3)));
+    expect(planRestores(50, mulberry32(3))).toEqual(planRestores(50, mulberry32(3)));
   });
 });
 
@@ -47,7 +48,7 @@ describe('chaosFaultPlan', () => {
 
 describe('spreadMoments', () => {
   test('puts one moment in each equal slice', () => {
-    const moments = spreadMoments(10, 1000, 11_000, seededRandom(1));
+    const moments = spreadMoments(10, 1000, 11_000, mulberry32(1));
     moments.forEach((ms, i) => {
       expect(ms).toBeGreaterThanOrEqual(1000 + i * 1000);
       expect(ms).toBeLessThanOrEqual(1000 + (i + 1) * 1000);
@@ -57,7 +58,7 @@ describe('spreadMoments', () => {
 
 describe('planSchedule', () => {
   test('stretches a small run so the kills fit, and starts its restores across the window', () => {
-    const schedule = planSchedule({ restores: 20, workerKills: 10, serverRestarts: 1 }, seededRandom(1));
+    const schedule = planSchedule({ restores: 20, workerKills: 10, serverRestarts: 1 }, mulberry32(1));
     expect(schedule.windowMs).toBe(80_000);
     expect(schedule.startRate).toBe(0.25);
     expect(schedule.killsAtMs).toHaveLength(10);
@@ -69,12 +70,12 @@ describe('planSchedule', () => {
   });
 
   test('caps the default pace of a large run, and honours an explicit one', () => {
-    expect(planSchedule({ restores: 1000, workerKills: 10, serverRestarts: 1 }, seededRandom(1))).toMatchObject({
+    expect(planSchedule({ restores: 1000, workerKills: 10, serverRestarts: 1 }, mulberry32(1))).toMatchObject({
       startRate: 4,
       windowMs: 250_000,
     });
     expect(
-      planSchedule({ restores: 1000, workerKills: 10, serverRestarts: 1, startRate: 10 }, seededRandom(1))
+      planSchedule({ restores: 1000, workerKills: 10, serverRestarts: 1, startRate: 10 }, mulberry32(1))
     ).toMatchObject({ startRate: 10, windowMs: 100_000 });
   });
 });

@@ -1,6 +1,7 @@
 import { RestoreAlreadyRunningError, startRestore } from '../../client/restore-client';
 import { RESTORE_WORKFLOW_TYPE, type RestoreFinishedNotification, type RestoreResult } from '../../contract/restore';
 import { DEFAULT_SIMULATOR_PUBLIC_KEY, SEED_PROJECT_ID } from '../../simulator/seed';
+import type { AtlasSimulator } from '../../simulator/server';
 import { restoreStatusQuery } from '../../workflows/messages';
 import {
   FAST_POLLING,
@@ -245,6 +246,29 @@ test('a create whose answer is lost after Atlas committed it adopts that job ins
       expect(result).toMatchObject({ adoptedExistingJob: true, jobId: h.sim.restoreJobs()[0]!.id });
       expect(h.sim.stats().faultsInjected.resetAfterCommit).toBe(1);
       await recordHistory(suite.env, 'adopted', started.workflowId);
+    }
+  );
+});
+
+test('a lost create answer, then retries refused with stale nonces, still ends with that one job adopted', async () => {
+  let sim: AtlasSimulator | undefined;
+  await suite.withHarness(
+    {
+      timing: { pendingMs: 100, queuedMs: 100, runningMs: 500 },
+      faults: { resetAfterCommit: 1 },
+      // Once the POST's answer is lost, every Digest call is refused as stale for a while.
+      onRequest: (r) => {
+        if (r.method === 'POST' && r.status === 0) sim?.setFaults({ staleNonce: 1 });
+      },
+    },
+    async (h) => {
+      sim = h.sim;
+      const started = await startRestore(suite.env.client, requestFor(12), { taskQueue: h.taskQueue });
+      while (h.sim.stats().faultsInjected.staleNonce < 4) await new Promise((r) => setTimeout(r, 50));
+      h.sim.setFaults({});
+      const result = (await started.handle.result()) as RestoreResult;
+      expect(h.sim.restoreJobs()).toHaveLength(1);
+      expect(result).toMatchObject({ adoptedExistingJob: true, jobId: h.sim.restoreJobs()[0]!.id });
     }
   );
 });
