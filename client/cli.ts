@@ -12,7 +12,7 @@ Commands:
             --project-id ID --cluster NAME --snapshot-id ID|latest --target-cluster NAME
             [--target-project-id ID] [--family auto|tenant-v1|tenant-v2|flex]
             [--notify-workflow-id ID [--notify-run-id ID]]
-            [--deadline-seconds N] [--on-running attach|fail] [--watch]
+            [--deadline-seconds N] [--on-running attach|fail] [--request-key KEY] [--watch]
           or, for a download link instead of a restore:
             --download --project-id ID --cluster NAME --snapshot-id ID|latest [--watch]
             or --request FILE  (the workflow input as JSON; '-' reads stdin)
@@ -44,6 +44,7 @@ const OPTIONS = {
   family: { type: 'string' },
   download: { type: 'boolean' },
   'on-running': { type: 'string' },
+  'request-key': { type: 'string' },
   request: { type: 'string' },
   watch: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -139,6 +140,7 @@ async function start(values: Values, env: NodeJS.ProcessEnv, out: (line: string)
     const started = await startRestore(ctx.client, request as RestoreRequestInput, {
       taskQueue: ctx.taskQueue,
       onRunning,
+      requestKey: values['request-key'],
     });
     if (values.json) {
       out(JSON.stringify({ workflowId: started.workflowId, runId: started.runId, started: started.started }));

@@ -1,6 +1,7 @@
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
+  WorkflowNotFoundError,
   type Client,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -67,6 +68,12 @@ export interface StartRestoreOptions {
    * same snapshot (a repeated start is idempotent), `fail` always refuses. A different snapshot is always refused.
    */
   onRunning?: 'attach' | 'fail';
+  /**
+   * The caller's idempotency key for this request. A start repeated with the same key returns the earlier restore
+   * even after it has finished, instead of restoring (and wiping the target) again; without a key, a start after the
+   * target's previous restore finished is a new restore.
+   */
+  requestKey?: string;
 }
 
 /** A started (or attached) restore. */
@@ -88,13 +95,17 @@ export async function startRestore(
   if (!parsed.success) throw new InvalidRestoreRequestError(`Invalid restore request:\n${parsed.error}`);
   const target = restoreTargetOf(parsed.data);
   const workflowId = workflowIdFor(target);
+  if (options.requestKey !== undefined) {
+    const earlier = await latestRunWithKey(client, workflowId, options.requestKey);
+    if (earlier) return earlier;
+  }
   try {
     const handle = await client.workflow.start<typeof restoreSnapshotWorkflow>(RESTORE_WORKFLOW_TYPE, {
       args: [input],
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
       workflowId,
       workflowIdConflictPolicy: 'FAIL',
-      memo: { target },
+      memo: options.requestKey === undefined ? { target } : { target, requestKey: options.requestKey },
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   } catch (err) {
@@ -107,6 +118,21 @@ export async function startRestore(
     }
     return { workflowId, runId: description.runId, started: false, handle };
   }
+}
+
+/** The target's latest restore when it was started with `requestKey` (running or not), else undefined. */
+async function latestRunWithKey(
+  client: Client,
+  workflowId: string,
+  requestKey: string
+): Promise<StartedRestore | undefined> {
+  const handle = client.workflow.getHandle<typeof restoreSnapshotWorkflow>(workflowId);
+  const description = await handle.describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  });
+  if (description?.memo?.requestKey !== requestKey) return undefined;
+  return { workflowId, runId: description.runId, started: false, handle };
 }
 
 /** Live status of a restore: from the workflow's query while it runs, from its outcome once it ended. */

@@ -55,7 +55,9 @@ describe('resolvePolling', () => {
   );
 
   test('explicit values win over the family defaults', () => {
-    expect(resolvePolling(PollingSchema.parse({ initialDelaySeconds: 1, backoffAfterSeconds: 5 }), 'flex')).toMatchObject({
+    expect(
+      resolvePolling(PollingSchema.parse({ initialDelaySeconds: 1, backoffAfterSeconds: 5 }), 'flex')
+    ).toMatchObject({
       initialDelaySeconds: 1,
       backoffAfterSeconds: 5,
     });

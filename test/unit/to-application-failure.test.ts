@@ -61,6 +61,11 @@ describe('toApplicationFailure', () => {
     expect(failure.details?.[0]).toEqual({ code: f.code, ambiguous: f.ambiguous, aborted: false });
   });
 
+  test('a 401 whose challenge still says stale=true is retried: the key is right, only the nonce expired', () => {
+    const failure = toApplicationFailure(apiError(401, { staleNonce: true }));
+    expect(failure).toMatchObject({ type: 'AtlasStaleNonce', nonRetryable: false });
+  });
+
   test('a body that breaks the documented shape is not retried', () => {
     const failure = toApplicationFailure(
       new AtlasResponseValidationError({ method: 'GET', path: '/x', status: 200, problem: 'id: required' })

@@ -272,3 +272,17 @@ test('a lost create answer, then retries refused with stale nonces, still ends w
     }
   );
 });
+
+test('a start repeated with the same requestKey after the restore finished returns it instead of restoring again', async () => {
+  await suite.withHarness({ timing: { pendingMs: 100, queuedMs: 100, runningMs: 300 } }, async (h) => {
+    const options = { taskQueue: h.taskQueue, requestKey: `pipeline-run-${Date.now()}` };
+    const first = await startRestore(suite.env.client, requestFor(11), options);
+    await first.handle.result();
+    const again = await startRestore(suite.env.client, requestFor(11), options);
+    expect(again).toMatchObject({ started: false, runId: first.runId });
+    const fresh = await startRestore(suite.env.client, requestFor(11), { taskQueue: h.taskQueue });
+    expect(fresh.started).toBe(true);
+    await fresh.handle.result();
+    expect(h.sim.restoreJobs()).toHaveLength(2);
+  });
+});
