@@ -130,12 +130,17 @@ export async function restoreSnapshotWorkflow(
   });
 }
 
-function provisionalStatus(input: unknown): RestoreStatus {
-  const now = new Date().toISOString();
+/** A status with nothing known yet beyond the target and the clock. */
+function blankStatus(
+  phase: RestoreStatus['phase'],
+  target: RestoreTarget,
+  startedAt: string,
+  deadlineAt: string
+): RestoreStatus {
   return {
     workflowId: workflowInfo().workflowId,
-    phase: 'VALIDATING',
-    target: claimedTarget(input),
+    phase,
+    target,
     jobId: null,
     adoptedExistingJob: false,
     family: null,
@@ -144,9 +149,9 @@ function provisionalStatus(input: unknown): RestoreStatus {
     pollCount: 0,
     continuedAsNew: 0,
     lastError: null,
-    startedAt: now,
-    updatedAt: now,
-    deadlineAt: now,
+    startedAt,
+    updatedAt: startedAt,
+    deadlineAt,
     nextPollAt: null,
     jobScheduledAt: null,
     jobFinishedAt: null,
@@ -156,31 +161,17 @@ function provisionalStatus(input: unknown): RestoreStatus {
   };
 }
 
+/** What queries see while the request is being validated: the target as claimed by the raw input. */
+function provisionalStatus(input: unknown): RestoreStatus {
+  const now = new Date().toISOString();
+  return blankStatus('VALIDATING', claimedTarget(input), now, now);
+}
+
 function initialStatus(request: RestoreRequest, startedAt: string): RestoreStatus {
-  const now = new Date(startedAt);
-  const explicit = request.family !== 'auto';
-  return {
-    workflowId: workflowInfo().workflowId,
-    phase: 'CREATING',
-    target: restoreTargetOf(request),
-    jobId: null,
-    adoptedExistingJob: false,
-    family: null,
-    familyReason: explicit ? 'requested' : null,
-    atlasStatus: null,
-    pollCount: 0,
-    continuedAsNew: 0,
-    lastError: null,
-    startedAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    deadlineAt: new Date(now.getTime() + request.deadlineSeconds * 1000).toISOString(),
-    nextPollAt: null,
-    jobScheduledAt: null,
-    jobFinishedAt: null,
-    jobExpiresAt: null,
-    finishedAt: null,
-    notified: null,
-  };
+  const deadlineAt = new Date(Date.parse(startedAt) + request.deadlineSeconds * 1000).toISOString();
+  const status = blankStatus('CREATING', restoreTargetOf(request), startedAt, deadlineAt);
+  status.familyReason = request.family === 'auto' ? null : 'requested';
+  return status;
 }
 
 /** Options for the steps before polling: retried with backoff until the step's time (or the deadline) runs out. */
