@@ -26,12 +26,3 @@ export const AtlasFailureType = {
 } as const;
 /** One of the {@link AtlasFailureType} values. */
 export type AtlasFailureType = (typeof AtlasFailureType)[keyof typeof AtlasFailureType];
-
-/** Failure types that retrying cannot fix. */
-export const NON_RETRYABLE_ATLAS_FAILURES: readonly AtlasFailureType[] = [
-  AtlasFailureType.AUTH_FAILED,
-  AtlasFailureType.NOT_FOUND,
-  AtlasFailureType.BAD_REQUEST,
-  AtlasFailureType.ENDPOINT_GONE,
-  AtlasFailureType.RESPONSE_INVALID,
-];

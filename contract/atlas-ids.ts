@@ -27,6 +27,3 @@ export type ClusterName = z.infer<typeof ClusterNameSchema>;
 export const RESTORE_JOB_STATUSES = ['PENDING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'] as const;
 /** One of the documented restore job statuses. */
 export type RestoreJobStatus = (typeof RESTORE_JOB_STATUSES)[number];
-
-/** The statuses after which a restore job never changes again. */
-export const FINAL_RESTORE_JOB_STATUSES: readonly RestoreJobStatus[] = ['COMPLETED', 'FAILED'];

@@ -67,7 +67,8 @@ interface Failure {
 /**
  * Restores an Atlas snapshot onto a target cluster (or requests its download) exactly once, and waits for Atlas to
  * finish: picks the API family and snapshot when asked to, creates the job (adopting one an earlier attempt made),
- * polls it on durable timers until COMPLETED or FAILED or the deadline, keeps a live status for the
+ * waits out a quiet period, then polls through activity retries until COMPLETED or FAILED or the deadline, keeps a
+ * live status for the
  * `restoreStatus` query, signals the caller named in `notify`, and returns a {@link RestoreResult} or fails with a
  * typed `ApplicationFailure` ({@link RestoreFailureType}).
  */
@@ -83,30 +84,31 @@ export async function restoreSnapshotWorkflow(
     pollRequested = true;
   });
   const request = continuation?.request ?? (await validate(input));
-  const expectedWorkflowId = workflowIdFor(restoreTargetOf(request));
+  const target = restoreTargetOf(request);
+  const expectedWorkflowId = workflowIdFor(target);
   if (workflowInfo().workflowId !== expectedWorkflowId) {
     const message =
       `Invalid restore request: it must run under workflow id "${expectedWorkflowId}" (the target), so that two ` +
       `restores of one target can never run at once; it was started as "${workflowInfo().workflowId}"`;
-    if (request.notify) await notifyRejection(request.notify, restoreTargetOf(request), message);
+    if (request.notify) await notifyRejection(request.notify, target, message);
     throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
   }
   if (status.phase === 'VALIDATING') status = initialStatus(request, status.startedAt);
 
-  if (status.jobId === null) {
-    applyJob(status, await createJob(request, status));
+  const justCreated = status.jobId === null;
+  if (justCreated) applyJob(status, await createJob(request, status));
+  const jobId = status.jobId as string;
+  const polling = resolvePolling(request.polling, status.family as ApiFamily);
+  const deadlineMs = Date.parse(status.deadlineAt);
+  if (justCreated && !isFinalRestoreJobStatus(status.atlasStatus ?? '')) {
     // Quiet period: a restore cannot finish this soon, so the first poll waits (a pollNow signal cuts it short).
-    const polling = resolvePolling(request.polling, status.family as ApiFamily);
-    const wait = Math.min(polling.initialDelaySeconds * 1000, Date.parse(status.deadlineAt) - Date.now());
-    if (!isFinalRestoreJobStatus(status.atlasStatus ?? '') && wait > 0) {
+    const wait = Math.min(polling.initialDelaySeconds * 1000, deadlineMs - Date.now());
+    if (wait > 0) {
       status.nextPollAt = new Date(Date.now() + wait).toISOString();
       await condition(() => pollRequested, wait);
       status.nextPollAt = null;
     }
   }
-  const jobId = status.jobId as string;
-  const polling = resolvePolling(request.polling, status.family as ApiFamily);
-  const deadlineMs = Date.parse(status.deadlineAt);
 
   while (!isFinalRestoreJobStatus(status.atlasStatus ?? '')) {
     if (Date.now() >= deadlineMs) return finish(request, status, deadlineFailure(status));
