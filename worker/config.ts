@@ -1,28 +1,24 @@
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from '../contract/restore';
+import {
+  EnvConfigError,
+  TEMPORAL_SECRET_VARIABLES,
+  TemporalEnvSchema,
+  booleanFlag,
+  optionalText,
+  readEnv,
+  temporalSettings,
+  type TemporalSettings,
+} from '../client/temporal-settings';
 
 /**
  * Worker configuration, read from the environment once at startup (t3-env style: empty strings count as unset,
  * and errors name the variable but never echo its value, since some hold secrets).
  */
 
-const optionalText = z.string().min(1).optional();
 const positiveInt = z.coerce.number().int().positive();
-const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Raw environment variables the worker reads, after the `_FILE` variants were resolved. */
-export const WorkerEnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  /** Temporal Cloud API key; turns TLS on. */
-  TEMPORAL_API_KEY: optionalText,
-  /** Force TLS (e.g. Temporal Cloud with mTLS, or a self-hosted server behind TLS). */
-  TEMPORAL_TLS: booleanFlag.optional(),
-  TEMPORAL_TLS_CERT_PATH: optionalText,
-  TEMPORAL_TLS_KEY_PATH: optionalText,
-  TEMPORAL_TLS_CA_PATH: optionalText,
-  TEMPORAL_TLS_SERVER_NAME: optionalText,
+export const WorkerEnvSchema = TemporalEnvSchema.extend({
   ATLAS_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://cloud.mongodb.com'),
   /** Atlas API key (HTTP Digest). */
   ATLAS_PUBLIC_KEY: optionalText,
@@ -34,8 +30,6 @@ export const WorkerEnvSchema = z.object({
   ATLAS_MAX_CALLS_PER_SECOND: z.coerce.number().positive().optional(),
   /** Return DOWNLOAD links even without payload encryption (they then sit in Temporal history in clear). */
   ALLOW_PLAINTEXT_SNAPSHOT_URLS: booleanFlag.default(false),
-  /** `id:base64key,…` (active key first): encrypt every payload this worker writes. */
-  PAYLOAD_ENCRYPTION_KEYS: optionalText,
   /** Allow plain http to a non-loopback Atlas URL (never needed for real Atlas). */
   ATLAS_ALLOW_INSECURE_HTTP: booleanFlag.default(false),
   ATLAS_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
@@ -51,17 +45,7 @@ export const WorkerEnvSchema = z.object({
 
 /** The worker's configuration. */
 export interface WorkerConfig {
-  temporal: {
-    address: string;
-    namespace: string;
-    taskQueue: string;
-    apiKey?: string;
-    tls?: {
-      serverNameOverride?: string;
-      serverRootCACertificatePath?: string;
-      clientCertPairPaths?: { crt: string; key: string };
-    };
-  };
+  temporal: TemporalSettings;
   atlas: {
     baseUrl: string;
     credentials: { publicKey: string; privateKey: string } | { clientId: string; clientSecret: string };
@@ -81,7 +65,7 @@ export interface WorkerConfig {
 }
 
 /** Thrown when the environment does not describe a usable worker; the message lists every problem. */
-export class WorkerConfigError extends Error {
+export class WorkerConfigError extends EnvConfigError {
   override readonly name = 'WorkerConfigError';
 }
 
@@ -90,8 +74,7 @@ const SECRET_FILE_VARIABLES = [
   'ATLAS_PRIVATE_KEY',
   'ATLAS_CLIENT_ID',
   'ATLAS_CLIENT_SECRET',
-  'TEMPORAL_API_KEY',
-  'PAYLOAD_ENCRYPTION_KEYS',
+  ...TEMPORAL_SECRET_VARIABLES,
 ] as const;
 
 /**
@@ -99,29 +82,14 @@ const SECRET_FILE_VARIABLES = [
  * secrets), so credentials come from env or files only, never from workflow inputs.
  */
 export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: string) => string): WorkerConfig {
-  const values: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(env)) values[key] = value === '' ? undefined : value;
-  for (const name of SECRET_FILE_VARIABLES) {
-    const file = values[`${name}_FILE`];
-    if (file === undefined) continue;
-    if (values[name] !== undefined) throw new WorkerConfigError(`Set either ${name} or ${name}_FILE, not both`);
-    try {
-      values[name] = readFile(file).trim();
-    } catch (err) {
-      throw new WorkerConfigError(
-        `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`
-      );
-    }
-  }
+  const values = asWorkerConfigError(() => readEnv(env, SECRET_FILE_VARIABLES, readFile));
   const parsed = WorkerEnvSchema.safeParse(values);
   if (!parsed.success) {
     throw new WorkerConfigError(`Invalid worker environment:\n${z.prettifyError(parsed.error)}`);
   }
   const e = parsed.data;
   assertSecureAtlasUrl(e.ATLAS_BASE_URL, e.ATLAS_ALLOW_INSECURE_HTTP);
-  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
-    throw new WorkerConfigError('Set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH for mTLS, or neither');
-  }
+  const temporal = asWorkerConfigError(() => temporalSettings(e));
   const digest = e.ATLAS_PUBLIC_KEY !== undefined || e.ATLAS_PRIVATE_KEY !== undefined;
   const serviceAccount = e.ATLAS_CLIENT_ID !== undefined || e.ATLAS_CLIENT_SECRET !== undefined;
   if (digest === serviceAccount) {
@@ -136,28 +104,8 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     : (['ATLAS_CLIENT_ID', 'ATLAS_CLIENT_SECRET'] as const).filter((k) => e[k] === undefined);
   if (missing.length > 0)
     throw new WorkerConfigError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required`);
-  const wantsTls =
-    e.TEMPORAL_TLS ??
-    (e.TEMPORAL_API_KEY !== undefined ||
-      e.TEMPORAL_TLS_CERT_PATH !== undefined ||
-      e.TEMPORAL_TLS_CA_PATH !== undefined);
   return {
-    temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      taskQueue: e.TEMPORAL_TASK_QUEUE,
-      apiKey: e.TEMPORAL_API_KEY,
-      tls: wantsTls
-        ? {
-            serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME,
-            serverRootCACertificatePath: e.TEMPORAL_TLS_CA_PATH,
-            clientCertPairPaths:
-              e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-                ? { crt: e.TEMPORAL_TLS_CERT_PATH, key: e.TEMPORAL_TLS_KEY_PATH }
-                : undefined,
-          }
-        : undefined,
-    },
+    temporal,
     atlas: {
       baseUrl: e.ATLAS_BASE_URL.replace(/\/+$/, ''),
       credentials: digest
@@ -180,6 +128,16 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Reports a shared-helper problem as the worker's own configuration error, same message. */
+function asWorkerConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof EnvConfigError) throw new WorkerConfigError(err.message);
+    throw err;
+  }
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

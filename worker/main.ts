@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { AtlasClient, type AtlasRateLimitInfo } from '../activities/atlas/atlas-client';
+import { loadTls } from '../client/temporal-settings';
 import { dataConverterFor } from '../codec/payload-encryption';
-import { parseWorkerConfig, WorkerConfigError, type WorkerConfig } from './config';
+import { parseWorkerConfig, WorkerConfigError } from './config';
 import { createRestoreWorker } from './create-worker';
 
 /**
@@ -19,7 +20,11 @@ async function run(): Promise<void> {
     timeouts: config.atlas.timeouts,
     onRateLimit: warnWhenBucketLow(),
   });
-  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  const connection = await NativeConnection.connect({
+    address: config.temporal.address,
+    apiKey: config.temporal.apiKey,
+    tls: loadTls(config.temporal.tls, (path) => readFileSync(path)),
+  });
   try {
     const worker = await createRestoreWorker({
       connection,
@@ -67,25 +72,6 @@ function warnWhenBucketLow(): (info: AtlasRateLimitInfo) => void {
       limit: info.limit,
       remaining: info.remaining,
     });
-  };
-}
-
-function connectionOptions(temporal: WorkerConfig['temporal']): NativeConnectionOptions {
-  const tls = temporal.tls;
-  return {
-    address: temporal.address,
-    apiKey: temporal.apiKey,
-    tls: tls
-      ? {
-          serverNameOverride: tls.serverNameOverride,
-          serverRootCACertificate: tls.serverRootCACertificatePath
-            ? readFileSync(tls.serverRootCACertificatePath)
-            : undefined,
-          clientCertPair: tls.clientCertPairPaths
-            ? { crt: readFileSync(tls.clientCertPairPaths.crt), key: readFileSync(tls.clientCertPairPaths.key) }
-            : undefined,
-        }
-      : undefined,
   };
 }
 
