@@ -16,6 +16,7 @@ import {
   type RestoreTarget,
 } from '../contract/restore';
 import type { AtlasClient } from './atlas/atlas-client';
+import { createWebhookPolicy, type WebhookPolicy } from './webhook-delivery';
 import type { AtlasRestoreJob } from './atlas/schemas';
 import { detectFamily, latestCompletedSnapshot } from './source-resolution';
 import { toApplicationFailure } from './to-application-failure';
@@ -34,6 +35,8 @@ export interface RestoreActivityDeps {
    * encryption (or when the operator explicitly accepted links in clear).
    */
   allowSnapshotUrls: boolean;
+  /** Which webhook URLs this worker calls; without it, requests with a `notify.webhookUrl` are refused. */
+  webhookPolicy?: Pick<WebhookPolicy, 'allowedOriginOf'>;
 }
 
 /** Output of `validateRestoreRequest`. */
@@ -119,6 +122,18 @@ const LOOKUP_MAX_PAGES = 10;
  */
 export function createActivities(deps: RestoreActivityDeps) {
   const { atlas } = deps;
+  const webhookPolicy = deps.webhookPolicy ?? createWebhookPolicy({ secret: undefined, allowedOrigins: [] });
+
+  /** Why this worker will not call the webhook URL, or null when it will. */
+  function webhookRefusal(url: string | undefined): string | null {
+    if (url === undefined) return null;
+    try {
+      webhookPolicy.allowedOriginOf(url);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
 
   async function findExistingJob(
     spec: RestoreJobSpec & { family: ApiFamily },
@@ -170,13 +185,19 @@ export function createActivities(deps: RestoreActivityDeps) {
      */
     async validateRestoreRequest(input: unknown): Promise<RequestValidation> {
       const parsed = parseRestoreRequest(input);
-      if (parsed.success) return { valid: true, request: parsed.data };
+      const refusal = parsed.success ? webhookRefusal(parsed.data.notify?.webhookUrl) : null;
+      if (parsed.success && refusal === null) return { valid: true, request: parsed.data };
       const raw = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
-      const notify = NotifyTargetSchema.safeParse(raw.notify);
+      // The refusal goes to the caller workflow, and to the webhook only when this worker would call it anyway.
+      let notify = NotifyTargetSchema.safeParse(raw.notify).data ?? null;
+      if (notify?.webhookUrl !== undefined && webhookRefusal(notify.webhookUrl) !== null) {
+        const { webhookUrl: _refused, ...rest } = notify;
+        notify = rest.workflowId === undefined ? null : rest;
+      }
       return {
         valid: false,
-        error: parsed.error,
-        notify: notify.success ? notify.data : null,
+        error: parsed.success ? `✖ ${refusal}\n  → at notify.webhookUrl` : parsed.error,
+        notify,
         target: claimedTarget(input),
       };
     },

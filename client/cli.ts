@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { parseRestoreRequest, restoreWorkflowId, type RestoreRequestInput } from '../contract/restore';
 import { connectFromEnv } from './connection';
 import { getRestore, InvalidRestoreRequestError, RestoreAlreadyRunningError, startRestore } from './restore-client';
+import { formatRestoreTable, listRestores, RestoreListFilterSchema } from './restore-list';
 import { formatOutcomeLine, formatStatusLine, watchRestore } from './watch-restore';
 
 const USAGE = `Usage: atlas-restore <command> [options]
@@ -11,7 +13,7 @@ Commands:
   start   Start a restore (or attach to the identical one already running)
             --project-id ID --cluster NAME --snapshot-id ID|latest --target-cluster NAME
             [--target-project-id ID] [--family auto|tenant-v1|tenant-v2|flex]
-            [--notify-workflow-id ID [--notify-run-id ID]]
+            [--notify-workflow-id ID [--notify-run-id ID]] [--notify-webhook-url URL]
             [--deadline-seconds N] [--on-running attach|fail] [--request-key KEY] [--watch]
           or, for a download link instead of a restore:
             --download --project-id ID --cluster NAME --snapshot-id ID|latest [--watch]
@@ -19,6 +21,9 @@ Commands:
   status  Print a restore's live status        <workflow-id> | --target-project-id ID --target-cluster NAME
   watch   Follow a restore until it ends       <workflow-id> | --target-project-id ID --target-cluster NAME
           (exit 0 on COMPLETED, 1 otherwise)
+  list    List restores, newest first          [--project-id ID] [--cluster NAME] [--status PHASE] [--limit N]
+          (project and cluster match source or target; PHASE: VALIDATING, CREATING, POLLING, COMPLETED,
+          FAILED, DEADLINE_EXCEEDED)
 
 Options: --json (machine-readable output), --help
 Environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (atlas-restore),
@@ -40,6 +45,7 @@ const OPTIONS = {
   'target-cluster': { type: 'string' },
   'notify-workflow-id': { type: 'string' },
   'notify-run-id': { type: 'string' },
+  'notify-webhook-url': { type: 'string' },
   'deadline-seconds': { type: 'string' },
   family: { type: 'string' },
   download: { type: 'boolean' },
@@ -47,6 +53,8 @@ const OPTIONS = {
   'request-key': { type: 'string' },
   request: { type: 'string' },
   watch: { type: 'boolean' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -68,6 +76,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, out: (line:
   }
   try {
     if (command === 'start') return await start(values, env, out);
+    if (command === 'list') return await list(rest, values, env, out);
     if (command === 'status' || command === 'watch') {
       const workflowId = workflowIdFrom(rest, values);
       return command === 'status'
@@ -116,10 +125,16 @@ function requestFrom(values: Values): unknown {
     targetProjectId: values['target-project-id'],
     targetClusterName: values['target-cluster'],
   };
-  if (values['notify-workflow-id'] !== undefined) {
-    request.notify = { workflowId: values['notify-workflow-id'], runId: values['notify-run-id'] };
-  } else if (values['notify-run-id'] !== undefined) {
+  if (values['notify-run-id'] !== undefined && values['notify-workflow-id'] === undefined) {
     throw new UsageError('--notify-run-id needs --notify-workflow-id');
+  }
+  if (values['notify-workflow-id'] !== undefined || values['notify-webhook-url'] !== undefined) {
+    const notify = {
+      workflowId: values['notify-workflow-id'],
+      runId: values['notify-run-id'],
+      webhookUrl: values['notify-webhook-url'],
+    };
+    request.notify = Object.fromEntries(Object.entries(notify).filter(([, v]) => v !== undefined));
   }
   if (values['deadline-seconds'] !== undefined) request.deadlineSeconds = Number(values['deadline-seconds']);
   if (values.family !== undefined) request.family = values.family;
@@ -150,6 +165,32 @@ async function start(values: Values, env: NodeJS.ProcessEnv, out: (line: string)
       );
     }
     return values.watch ? await follow(ctx.client, started.workflowId, values, out) : ExitCode.OK;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function list(positionals: string[], values: Values, env: NodeJS.ProcessEnv, out: (line: string) => void) {
+  if (positionals.length > 0) throw new UsageError('list takes no positional arguments');
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  const filter = RestoreListFilterSchema.safeParse({
+    projectId: values['project-id'],
+    clusterName: values.cluster,
+    status: values.status,
+    limit,
+  });
+  if (!filter.success) throw new UsageError(`Invalid list filter:\n${z.prettifyError(filter.error)}`);
+  const ctx = await connectFromEnv(env);
+  try {
+    const restores = await listRestores(ctx.client, filter.data);
+    if (values.json) {
+      out(JSON.stringify(restores));
+    } else if (restores.length === 0) {
+      out('No restores match.');
+    } else {
+      for (const line of formatRestoreTable(restores)) out(line);
+    }
+    return ExitCode.OK;
   } finally {
     await ctx.close();
   }

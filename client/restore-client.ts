@@ -20,6 +20,7 @@ import {
   type RestoreStatus,
   type RestoreTarget,
 } from '../contract/restore';
+import { startSearchAttributes } from '../contract/search-attributes';
 import type { restoreSnapshotWorkflow } from '../workflows/restore-snapshot';
 import { restoreStatusQuery } from '../workflows/messages';
 
@@ -106,6 +107,8 @@ export async function startRestore(
       workflowId,
       workflowIdConflictPolicy: 'FAIL',
       memo: options.requestKey === undefined ? { target } : { target, requestKey: options.requestKey },
+      // Listed by project, cluster and status from the first moment (the workflow keeps them current).
+      typedSearchAttributes: startSearchAttributes(target, 'VALIDATING'),
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   } catch (err) {

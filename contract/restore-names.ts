@@ -12,6 +12,11 @@ export const DEFAULT_TASK_QUEUE = 'atlas-restore';
 export const RESTORE_STATUS_QUERY = 'restoreStatus';
 /** Signal name that makes a waiting restore poll Atlas at once. */
 export const POLL_NOW_SIGNAL = 'pollNow';
+/**
+ * Update name that waits until the restore's Atlas job exists (or the restore ended) and returns the status: with
+ * update-with-start a caller starts a restore, or joins the running one, and gets its job id in one call.
+ */
+export const RESTORE_JOB_UPDATE = 'awaitRestoreJob';
 /** Signal name sent to the caller's workflow (`notify`) with a {@link RestoreFinishedNotification}. */
 export const RESTORE_FINISHED_SIGNAL = 'restoreFinished';
 

@@ -12,6 +12,7 @@ export {
   DEFAULT_TASK_QUEUE,
   POLL_NOW_SIGNAL,
   RESTORE_FINISHED_SIGNAL,
+  RESTORE_JOB_UPDATE,
   RESTORE_STATUS_QUERY,
   RESTORE_WORKFLOW_TYPE,
   RestoreFailureType,
@@ -56,12 +57,30 @@ export const PollingSchema = z.strictObject({
 /** Polling as requested (family defaults not yet applied). */
 export type Polling = z.infer<typeof PollingSchema>;
 
-/** Who to signal when the restore ends. */
-export const NotifyTargetSchema = z.strictObject({
-  workflowId: z.string().min(1).max(1000),
-  runId: z.string().min(1).max(100).optional(),
-});
-/** Who to signal when the restore ends. */
+/**
+ * Who to tell when the restore ends: a workflow to signal (`restoreFinished`), an HTTPS endpoint to POST a signed
+ * webhook to (for services outside Temporal; its origin must be on the worker's `WEBHOOK_ALLOWED_ORIGINS`), or both.
+ */
+export const NotifyTargetSchema = z
+  .strictObject({
+    workflowId: z.string().min(1).max(1000).optional(),
+    runId: z.string().min(1).max(100).optional(),
+    /** Receives `restore.finished`, signed per Standard Webhooks and retried for up to a day (docs/webhooks.md). */
+    webhookUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+  })
+  .check(
+    z.refine((n) => n.workflowId !== undefined || n.webhookUrl !== undefined, {
+      message: 'needs a workflowId to signal, a webhookUrl to call, or both',
+    }),
+    z.refine((n) => n.runId === undefined || n.workflowId !== undefined, {
+      path: ['runId'],
+      message: 'needs a workflowId',
+    })
+  );
+/** Who to tell when the restore ends. */
 export type NotifyTarget = z.infer<typeof NotifyTargetSchema>;
 
 /** Default overall deadline: well beyond the 4 h lifetime Atlas gives a restore job. */
@@ -247,8 +266,10 @@ export const RestoreStatusSchema = z.strictObject({
   /** When Atlas stops keeping the job (`expirationDate`). */
   jobExpiresAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
-  /** Whether the caller named in `notify` was signalled: null when nobody is to be told or not yet. */
+  /** Whether the caller workflow named in `notify` was signalled: null when nobody is to be told or not yet. */
   notified: z.boolean().nullable(),
+  /** The workflow delivering the outcome to `notify.webhookUrl`, once started (it retries on its own). */
+  webhookWorkflowId: z.string().nullable(),
 });
 /** Live status of a restore. */
 export type RestoreStatus = z.infer<typeof RestoreStatusSchema>;

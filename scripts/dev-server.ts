@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
+import { RESTORE_SEARCH_ATTRIBUTES, devServerSearchAttributeFlags } from '../contract/search-attributes';
 
 /** Options for {@link startDevServer}. */
 export interface DevServerOptions {
@@ -53,6 +54,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // worker, saving a round trip between starting a restore and its POST reaching Atlas.
     '--dynamic-config-value',
     'system.enableActivityEagerExecution=true',
+    // The restores' custom search attributes (project, cluster, job, status), as a production namespace has them.
+    ...devServerSearchAttributeFlags(),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
   ];
@@ -68,7 +71,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     proc.stdout?.on('data', forward);
     proc.stderr?.on('data', forward);
     const exited = once(proc, 'exit').then(([code, signal]) => {
-      throw new Error(`temporal server start-dev exited early (code ${code}, signal ${signal}); args: ${args.join(' ')}`);
+      throw new Error(
+        `temporal server start-dev exited early (code ${code}, signal ${signal}); args: ${args.join(' ')}`
+      );
     });
     await Promise.race([waitUntilServing(address), exited]);
     exited.catch(() => undefined);
@@ -115,7 +120,9 @@ async function waitUntilServing(address: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`Temporal dev server at ${address} not ready after ${READY_TIMEOUT_MS / 1000} s: ${String(lastError)}`);
+  throw new Error(
+    `Temporal dev server at ${address} not ready after ${READY_TIMEOUT_MS / 1000} s: ${String(lastError)}`
+  );
 }
 
 /** A free TCP port on 127.0.0.1 (the OS picks it; we release it just before the server binds it). */
@@ -134,11 +141,18 @@ export async function freePort(): Promise<number> {
  * Starts a dev server from the binary `resolveTemporalBinary` found; with none (no Go, no PATH entry), lets
  * the Temporal SDK download one, which works only on machines with internet and cannot be restarted.
  */
-export async function startLocalTemporal(options: Omit<DevServerOptions, 'binary'> & { binary: string | null }): Promise<DevServer> {
+export async function startLocalTemporal(
+  options: Omit<DevServerOptions, 'binary'> & { binary: string | null }
+): Promise<DevServer> {
   if (options.binary !== null) return startDevServer({ ...options, binary: options.binary });
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { ip: '127.0.0.1', port: options.port, dbFilename: options.dbFile },
+    server: {
+      ip: '127.0.0.1',
+      port: options.port,
+      dbFilename: options.dbFile,
+      searchAttributes: [...RESTORE_SEARCH_ATTRIBUTES],
+    },
   });
   const port = Number(env.address.split(':').pop());
   return {

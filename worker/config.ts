@@ -41,6 +41,38 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** `json` (one object per line on stdout, the default) or `text` (the SDK's human format on stderr). */
+  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  /** `host:port` to serve Prometheus metrics on (`/metrics`); off when unset. */
+  METRICS_BIND_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be host:port, e.g. 0.0.0.0:9464' })
+    .optional(),
+  /** How this worker names itself to Temporal (shown in the UI's pending activities and histories). */
+  WORKER_IDENTITY: optionalText,
+  /** Add missing restore search attributes to the namespace at startup (self-hosted servers). */
+  TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: booleanFlag.default(false),
+  /** Signing secret of restore webhooks (`whsec_…`, Standard Webhooks); webhooks are refused without it. */
+  WEBHOOK_SECRET: optionalText,
+  /** Comma-separated origins webhooks may be sent to, e.g. `https://ops.example.com,https://hooks.example.org`. */
+  WEBHOOK_ALLOWED_ORIGINS: z
+    .string()
+    .transform((value, ctx) => {
+      const origins: string[] = [];
+      for (const item of value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const url = parseUrl(item);
+        if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/$/, '')) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not an origin like https://host[:port]` });
+        } else {
+          origins.push(url.origin);
+        }
+      }
+      return origins;
+    })
+    .default([]),
 });
 
 /** The worker's configuration. */
@@ -62,6 +94,19 @@ export interface WorkerConfig {
     maxCachedWorkflows?: number;
   };
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logFormat: 'json' | 'text';
+  /** Prometheus endpoint; none when undefined. */
+  metricsBindAddress?: string;
+  /** Worker identity; the SDK's `pid@hostname` when undefined. */
+  identity?: string;
+  /** Whether to add missing search attributes at startup instead of refusing to start. */
+  registerSearchAttributes: boolean;
+  webhooks: {
+    /** Signing secret; webhooks are refused when undefined. */
+    secret?: string;
+    /** Origins webhooks may go to. */
+    allowedOrigins: string[];
+  };
 }
 
 /** Thrown when the environment does not describe a usable worker; the message lists every problem. */
@@ -74,6 +119,7 @@ const SECRET_FILE_VARIABLES = [
   'ATLAS_PRIVATE_KEY',
   'ATLAS_CLIENT_ID',
   'ATLAS_CLIENT_SECRET',
+  'WEBHOOK_SECRET',
   ...TEMPORAL_SECRET_VARIABLES,
 ] as const;
 
@@ -127,6 +173,11 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    metricsBindAddress: e.METRICS_BIND_ADDRESS,
+    identity: e.WORKER_IDENTITY,
+    registerSearchAttributes: e.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES,
+    webhooks: { secret: e.WEBHOOK_SECRET, allowedOrigins: e.WEBHOOK_ALLOWED_ORIGINS },
   };
 }
 
@@ -137,6 +188,14 @@ function asWorkerConfigError<T>(read: () => T): T {
   } catch (err) {
     if (err instanceof EnvConfigError) throw new WorkerConfigError(err.message);
     throw err;
+  }
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,10 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { AtlasClient, type AtlasRateLimitInfo } from '../activities/atlas/atlas-client';
 import { loadTls } from '../client/temporal-settings';
 import { dataConverterFor } from '../codec/payload-encryption';
 import { parseWorkerConfig, WorkerConfigError } from './config';
+import {
+  ATLAS_REQUEST_DURATION_BUCKETS_MS,
+  ATLAS_REQUEST_DURATION_METRIC,
+  recordAtlasCalls,
+} from './atlas-call-metrics';
 import { createRestoreWorker } from './create-worker';
+import { createWorkerLogger } from './json-logger';
+import { ensureSearchAttributes, MissingSearchAttributesError } from './search-attribute-setup';
+
+/** Restores take minutes to hours: duration buckets in seconds, from 5 s to 8 h. */
+const RESTORE_DURATION_BUCKETS_S = [5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400, 28_800];
 
 /**
  * Entry point of the worker process: reads the environment, connects to Temporal and Atlas, runs until SIGINT or
@@ -12,13 +22,33 @@ import { createRestoreWorker } from './create-worker';
  */
 async function run(): Promise<void> {
   const config = parseWorkerConfig(process.env, (path) => readFileSync(path, 'utf8'));
-  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  Runtime.install({
+    logger: createWorkerLogger(config.logLevel, config.logFormat),
+    telemetryOptions: {
+      // The SDK core's own log lines go through the same logger, so JSON output stays one format.
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      metrics: config.metricsBindAddress
+        ? {
+            prometheus: {
+              bindAddress: config.metricsBindAddress,
+              countersTotalSuffix: true,
+              histogramBucketOverrides: {
+                atlas_restore_restore_duration_seconds: RESTORE_DURATION_BUCKETS_S,
+                [ATLAS_REQUEST_DURATION_METRIC]: ATLAS_REQUEST_DURATION_BUCKETS_MS,
+              },
+            },
+          }
+        : undefined,
+    },
+  });
+  const logger = Runtime.instance().logger;
   const dataConverter = dataConverterFor(config.payloadEncryptionKeys);
   const atlas = new AtlasClient({
     baseUrl: config.atlas.baseUrl,
     credentials: config.atlas.credentials,
     timeouts: config.atlas.timeouts,
     onRateLimit: warnWhenBucketLow(),
+    onCall: recordAtlasCalls(Runtime.instance().metricMeter),
   });
   const connection = await NativeConnection.connect({
     address: config.temporal.address,
@@ -26,8 +56,16 @@ async function run(): Promise<void> {
     tls: loadTls(config.temporal.tls, (path) => readFileSync(path)),
   });
   try {
+    await ensureSearchAttributes(
+      connection.operatorService,
+      config.temporal.namespace,
+      config.registerSearchAttributes,
+      logger
+    );
     const worker = await createRestoreWorker({
       connection,
+      identity: config.identity,
+      webhooks: config.webhooks,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       atlas,
@@ -42,15 +80,17 @@ async function run(): Promise<void> {
         maxCachedWorkflows: config.worker.maxCachedWorkflows,
       },
     });
-    console.log(
+    logger.info(
       `atlas-restore worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
         `(namespace ${config.temporal.namespace}), Atlas at ${config.atlas.baseUrl} with ` +
         `${'clientId' in config.atlas.credentials ? 'a Service Account' : 'an API key'}` +
         `${dataConverter ? ', payloads encrypted' : ''}` +
-        `${config.atlas.maxCallsPerSecond ? `, at most ${config.atlas.maxCallsPerSecond} Atlas calls/s per task queue` : ''}`
+        `${config.atlas.maxCallsPerSecond ? `, at most ${config.atlas.maxCallsPerSecond} Atlas calls/s per task queue` : ''}` +
+        `${config.metricsBindAddress ? `, metrics on http://${config.metricsBindAddress}/metrics` : ''}`,
+      { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, identity: worker.options.identity }
     );
     await worker.run();
-    console.log('atlas-restore worker stopped');
+    logger.info('atlas-restore worker stopped');
   } finally {
     await connection.close();
     await atlas.close();
@@ -76,6 +116,7 @@ function warnWhenBucketLow(): (info: AtlasRateLimitInfo) => void {
 }
 
 run().catch((err) => {
-  console.error(err instanceof WorkerConfigError ? err.message : err);
+  const known = err instanceof WorkerConfigError || err instanceof MissingSearchAttributesError;
+  console.error(known ? err.message : err);
   process.exit(1);
 });

@@ -7,9 +7,12 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -34,7 +37,10 @@ import type {
   RestoreStatus,
   RestoreTarget,
 } from '../contract/restore';
-import { pollNowSignal, restoreFinishedSignal, restoreStatusQuery } from './messages';
+import { searchAttributeChanges } from '../contract/search-attributes';
+import { deliverRestoreWebhookWorkflow } from './deliver-restore-webhook';
+import { pollNowSignal, restoreFinishedSignal, restoreJobUpdate, restoreStatusQuery } from './messages';
+import { countRestoreFinished, countRestoreStarted } from './restore-metrics';
 
 /** State carried from one run to the next when the workflow continues as new. Internal to the workflow. */
 export interface RestoreContinuation {
@@ -83,20 +89,32 @@ export async function restoreSnapshotWorkflow(
   setHandler(pollNowSignal, () => {
     pollRequested = true;
   });
-  const request = continuation?.request ?? (await validate(input));
+  // Update-with-start callers learn the job id (or why there is none) as soon as it exists.
+  setHandler(restoreJobUpdate, async () => {
+    await condition(() => status.jobId !== null || status.finishedAt !== null);
+    return status;
+  });
+  if (!continuation) countRestoreStarted(status.target.delivery);
+  const request = continuation?.request ?? (await validate(input, status));
   const target = restoreTargetOf(request);
   const expectedWorkflowId = workflowIdFor(target);
   if (workflowInfo().workflowId !== expectedWorkflowId) {
-    const message =
+    return refuse(
+      status,
+      request.notify ?? null,
+      target,
       `Invalid restore request: it must run under workflow id "${expectedWorkflowId}" (the target), so that two ` +
-      `restores of one target can never run at once; it was started as "${workflowInfo().workflowId}"`;
-    if (request.notify) await notifyRejection(request.notify, target, message);
-    throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
+        `restores of one target can never run at once; it was started as "${workflowInfo().workflowId}"`
+    );
   }
   if (status.phase === 'VALIDATING') status = initialStatus(request, status.startedAt);
+  publishSearchAttributes(status);
 
   const justCreated = status.jobId === null;
-  if (justCreated) applyJob(status, await createJob(request, status));
+  if (justCreated) {
+    applyJob(status, await createJob(request, status));
+    publishSearchAttributes(status);
+  }
   const jobId = status.jobId as string;
   const polling = resolvePolling(request.polling, status.family as ApiFamily);
   const deadlineMs = Date.parse(status.deadlineAt);
@@ -160,6 +178,7 @@ function blankStatus(
     jobExpiresAt: null,
     finishedAt: null,
     notified: null,
+    webhookWorkflowId: null,
   };
 }
 
@@ -367,6 +386,12 @@ function recordError(status: RestoreStatus, failure: Failure): void {
   status.updatedAt = at;
 }
 
+/** Mirrors the status into the restore's search attributes (one history event, only when something changed). */
+function publishSearchAttributes(status: RestoreStatus): void {
+  const changes = searchAttributeChanges(workflowInfo().typedSearchAttributes, status);
+  if (changes.length > 0) upsertSearchAttributes(changes);
+}
+
 function touch(status: RestoreStatus): void {
   status.updatedAt = new Date().toISOString();
 }
@@ -398,6 +423,8 @@ async function finish(request: RestoreRequest, status: RestoreStatus, failure: F
       : failure.type === RestoreFailureType.DEADLINE_EXCEEDED
         ? 'DEADLINE_EXCEEDED'
         : 'FAILED';
+  publishSearchAttributes(status);
+  countRestoreFinished(status, failure?.type ?? null);
   const result: RestoreResult | null =
     failure === null
       ? {
@@ -417,7 +444,7 @@ async function finish(request: RestoreRequest, status: RestoreStatus, failure: F
         }
       : null;
   if (request.notify) {
-    status.notified = await notifyCaller(request.notify, {
+    await notifyCaller(request.notify, status, {
       workflowId: status.workflowId,
       outcome: failure === null ? 'COMPLETED' : 'FAILED',
       target: status.target,
@@ -448,16 +475,41 @@ async function fetchSnapshotUrl(request: RestoreRequest, status: RestoreStatus):
   });
 }
 
-async function notifyCaller(notify: NotifyTarget, notification: RestoreFinishedNotification): Promise<boolean> {
-  try {
-    await getExternalWorkflowHandle(notify.workflowId, notify.runId).signal(restoreFinishedSignal, notification);
-    return true;
-  } catch (err) {
-    log.warn('Could not signal the caller workflow', {
-      callerWorkflowId: notify.workflowId,
-      error: err instanceof Error ? err.message : String(err),
+/**
+ * Tells whoever `notify` names: signals the caller workflow (recording in `status.notified` whether that worked), and
+ * starts the webhook delivery as an abandoned child, so a slow or absent receiver is retried for up to a day without
+ * holding this restore, and its target, open. A download's link never goes into a webhook.
+ */
+async function notifyCaller(
+  notify: NotifyTarget,
+  status: RestoreStatus,
+  notification: RestoreFinishedNotification
+): Promise<void> {
+  if (notify.workflowId !== undefined) {
+    try {
+      await getExternalWorkflowHandle(notify.workflowId, notify.runId).signal(restoreFinishedSignal, notification);
+      status.notified = true;
+    } catch (err) {
+      status.notified = false;
+      log.warn('Could not signal the caller workflow', {
+        callerWorkflowId: notify.workflowId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  if (notify.webhookUrl !== undefined) {
+    const info = workflowInfo();
+    // Also the `webhook-id` receivers dedupe on: stable across attempts, unique per restore run, no dots or spaces.
+    const workflowId = `${info.workflowId}/webhook/${info.runId}`.replace(/[^A-Za-z0-9/_-]/g, '_');
+    const payload: RestoreFinishedNotification = notification.result
+      ? { ...notification, result: { ...notification.result, snapshotUrl: null } }
+      : notification;
+    await startChild(deliverRestoreWebhookWorkflow, {
+      workflowId,
+      args: [{ url: notify.webhookUrl, deliveryId: workflowId, payload }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
     });
-    return false;
+    status.webhookWorkflowId = workflowId;
   }
 }
 
@@ -466,21 +518,40 @@ async function notifyCaller(notify: NotifyTarget, notification: RestoreFinishedN
  * (every workflow evaluates the bundle's modules afresh), and the verdict is recorded, so replays never re-run it.
  * An invalid request ends the workflow, after telling a well-named caller why.
  */
-async function validate(input: unknown): Promise<RestoreRequest> {
+async function validate(input: unknown, status: RestoreStatus): Promise<RestoreRequest> {
   const { validateRestoreRequest } = proxyLocalActivities<RestoreActivities>({
     startToCloseTimeout: '10 seconds',
     retry: { maximumAttempts: 3 },
   });
   const verdict = await validateRestoreRequest(input);
   if (verdict.valid) return verdict.request;
-  const message = `Invalid restore request:\n${verdict.error}`;
-  if (verdict.notify) await notifyRejection(verdict.notify, verdict.target, message);
-  throw ApplicationFailure.create({ message, type: RestoreFailureType.INVALID_REQUEST, nonRetryable: true });
+  return refuse(status, verdict.notify, verdict.target, `Invalid restore request:\n${verdict.error}`);
+}
+
+/** Ends a restore refused before anything was sent to Atlas: records why, tells a well-named caller, fails. */
+async function refuse(
+  status: RestoreStatus,
+  notify: NotifyTarget | null,
+  target: RestoreTarget,
+  message: string
+): Promise<never> {
+  const failure = { type: RestoreFailureType.INVALID_REQUEST, message };
+  recordError(status, failure);
+  status.phase = 'FAILED';
+  status.finishedAt = status.updatedAt;
+  countRestoreFinished(status, failure.type);
+  if (notify) await notifyRejection(notify, status, target, message);
+  throw ApplicationFailure.create({ ...failure, nonRetryable: true, details: [{ status }] });
 }
 
 /** Tells the caller a request was refused, so nobody waits for a signal that never comes. */
-async function notifyRejection(notify: NotifyTarget, target: RestoreTarget, message: string): Promise<void> {
-  await notifyCaller(notify, {
+async function notifyRejection(
+  notify: NotifyTarget,
+  status: RestoreStatus,
+  target: RestoreTarget,
+  message: string
+): Promise<void> {
+  await notifyCaller(notify, status, {
     workflowId: workflowInfo().workflowId,
     outcome: 'FAILED',
     target,

@@ -62,6 +62,19 @@ export interface AtlasRateLimitInfo {
   remaining?: number;
 }
 
+/** One HTTP exchange with Atlas, reported to {@link AtlasClientOptions.onCall} for metrics. */
+export interface AtlasCallEvent {
+  /** Low-cardinality name of the call: `createRestoreJob`, `getRestoreJob`, …, `oauthToken`. */
+  operation: string;
+  /** Null for the Service Account token endpoint, which belongs to no family. */
+  family: AtlasApiFamily | null;
+  method: string;
+  /** HTTP status, or `error` when no answer came (connection refused, reset, timeout, abort). */
+  status: number | 'error';
+  /** Until the answer's headers arrived (or the failure). */
+  durationMs: number;
+}
+
 /** How to reach Atlas. */
 export interface AtlasClientOptions {
   /** Origin only, e.g. `https://cloud.mongodb.com` or `http://127.0.0.1:PORT`. */
@@ -89,6 +102,11 @@ export interface AtlasClientOptions {
    * them in `AtlasApiError.rateLimit` instead. Meant for logging and metrics: an exception it throws is ignored.
    */
   onRateLimit?: (info: AtlasRateLimitInfo) => void;
+  /**
+   * Called once per HTTP exchange, including Digest challenges and token requests, so metrics count what Atlas
+   * actually saw. An exception it throws is ignored.
+   */
+  onCall?: (event: AtlasCallEvent) => void;
 }
 
 /** Per-call options. */
@@ -114,6 +132,8 @@ export type AtlasQuery = Record<string, string | number | boolean | undefined>;
 export interface AtlasRequestInit {
   /** The API family the path belongs to: decides `Accept` and `Content-Type`, and labels rate-limit reports. */
   family: AtlasApiFamily;
+  /** Names the call in {@link AtlasCallEvent}s; `request` when left out. */
+  operation?: string;
   query?: AtlasQuery;
   /** Serialised as JSON once; the same bytes are replayed if the auth scheme needs a second attempt. */
   body?: unknown;
@@ -140,6 +160,8 @@ interface ReadResponse {
 interface CallContext {
   method: AtlasHttpMethod;
   path: AtlasPath;
+  operation: string;
+  family: AtlasApiFamily | null;
 }
 
 /** One HTTP request as {@link AtlasClient} sends it. */
@@ -167,6 +189,7 @@ export class AtlasClient {
   readonly #userAgent: string;
   readonly #now: () => number;
   readonly #onRateLimit: ((info: AtlasRateLimitInfo) => void) | undefined;
+  readonly #onCall: ((event: AtlasCallEvent) => void) | undefined;
   readonly #auth: AtlasAuth;
   #closing: Promise<void> | undefined;
 
@@ -184,6 +207,7 @@ export class AtlasClient {
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#now = options.now ?? Date.now;
     this.#onRateLimit = options.onRateLimit;
+    this.#onCall = options.onCall;
     this.#auth = this.#createAuth(options);
     // Built last, so a constructor that throws leaves no Agent behind.
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -205,6 +229,7 @@ export class AtlasClient {
     o?: AtlasRequestOptions
   ): Promise<AtlasRestoreJob> {
     return this.request('POST', backupPaths.createRestoreJob(p), AtlasRestoreJobSchema, {
+      operation: 'createRestoreJob',
       family: p.family,
       body: {
         snapshotId: p.snapshotId,
@@ -218,6 +243,7 @@ export class AtlasClient {
   /** Reads one restore (or download) job. */
   async getRestoreJob(p: AtlasClusterRef & { restoreId: string }, o?: AtlasRequestOptions): Promise<AtlasRestoreJob> {
     return this.request('GET', backupPaths.restoreJob(p, p.restoreId), AtlasRestoreJobSchema, {
+      operation: 'getRestoreJob',
       family: p.family,
       signal: o?.signal,
     });
@@ -226,6 +252,7 @@ export class AtlasClient {
   /** Lists one page of the cluster's restore jobs, newest first. */
   async listRestoreJobs(p: AtlasClusterRef & PageQuery, o?: AtlasRequestOptions): Promise<AtlasPage<AtlasRestoreJob>> {
     return this.request('GET', backupPaths.restoreJobs(p), AtlasRestoreJobPageSchema, {
+      operation: 'listRestoreJobs',
       family: p.family,
       query: pageQuery(p),
       signal: o?.signal,
@@ -235,6 +262,7 @@ export class AtlasClient {
   /** Lists one page of the cluster's snapshots (Atlas returns them oldest first). */
   async listSnapshots(p: AtlasClusterRef & PageQuery, o?: AtlasRequestOptions): Promise<AtlasPage<AtlasSnapshot>> {
     return this.request('GET', backupPaths.snapshots(p), AtlasSnapshotPageSchema, {
+      operation: 'listSnapshots',
       family: p.family,
       query: pageQuery(p),
       signal: o?.signal,
@@ -244,6 +272,7 @@ export class AtlasClient {
   /** Reads one snapshot. */
   async getSnapshot(p: AtlasClusterRef & { snapshotId: string }, o?: AtlasRequestOptions): Promise<AtlasSnapshot> {
     return this.request('GET', backupPaths.snapshot(p, p.snapshotId), AtlasSnapshotSchema, {
+      operation: 'getSnapshot',
       family: p.family,
       signal: o?.signal,
     });
@@ -258,6 +287,7 @@ export class AtlasClient {
     o?: AtlasRequestOptions
   ): Promise<AtlasRestoreJob> {
     return this.request('POST', backupPaths.download(p), AtlasRestoreJobSchema, {
+      operation: 'requestDownload',
       family: p.family,
       body: { snapshotId: p.snapshotId },
       signal: o?.signal,
@@ -282,7 +312,7 @@ export class AtlasClient {
     schema: S,
     init: AtlasRequestInit
   ): Promise<z.output<S>> {
-    const call: CallContext = { method, path: apiPath };
+    const call: CallContext = { method, path: apiPath, operation: init.operation ?? 'request', family: init.family };
     const { mediaType } = familyWire(init.family);
     const target = apiPath + queryString(init.query, this.#envelope, this.#pretty);
     const body = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body), 'utf8');
@@ -328,7 +358,7 @@ export class AtlasClient {
 
   /** One token request. Minting has no effect in Atlas, so a lost answer is never ambiguous. */
   async #requestToken(basicAuthorizationValue: string): Promise<OAuthToken> {
-    const call: CallContext = { method: 'POST', path: TOKEN_PATH };
+    const call: CallContext = { method: 'POST', path: TOKEN_PATH, operation: 'oauthToken', family: null };
     const response = await this.#send(call, {
       target: TOKEN_PATH,
       accept: JSON_MEDIA_TYPE,
@@ -347,8 +377,9 @@ export class AtlasClient {
     if (out.body !== undefined) headers['content-type'] = out.contentType;
     if (out.authorization !== undefined) headers.authorization = out.authorization;
     const abortedBeforeSend = out.signal?.aborted === true;
+    const startedAt = performance.now();
     try {
-      return await this.#dispatcher.request({
+      const response = await this.#dispatcher.request({
         origin: this.#origin,
         path: out.target,
         method: call.method,
@@ -358,7 +389,10 @@ export class AtlasClient {
         headersTimeout: this.#headersTimeout,
         bodyTimeout: this.#bodyTimeout,
       });
+      this.#reportCall(call, response.statusCode, startedAt);
+      return response;
     } catch (err) {
+      this.#reportCall(call, 'error', startedAt);
       throw toConnectionError(err, {
         method: call.method,
         path: call.path,
@@ -388,6 +422,20 @@ export class AtlasClient {
         authenticated: consequential,
         responseStarted: true,
       });
+    }
+  }
+
+  #reportCall(call: CallContext, status: number | 'error', startedAt: number): void {
+    try {
+      this.#onCall?.({
+        operation: call.operation,
+        family: call.family,
+        method: call.method,
+        status,
+        durationMs: performance.now() - startedAt,
+      });
+    } catch {
+      // Metering must never turn an answered call (maybe a non-idempotent create) into a failure.
     }
   }
 

@@ -14,6 +14,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Agent } from 'undici';
 import { AtlasClient, type AtlasCredentials } from '../../activities/atlas/atlas-client';
 import { createActivities } from '../../activities';
+import { createWebhookActivities, createWebhookPolicy } from '../../activities/webhook-delivery';
 import type { RestoreRequestInput } from '../../contract/restore';
 import type { SimulatorSeedInput } from '../../simulator/seed';
 import { startAtlasSimulator, type AtlasSimulator, type AtlasSimulatorOptions } from '../../simulator/server';
@@ -91,16 +92,30 @@ export async function createTestWorker(
   bundle: WorkflowBundleWithSourceMap,
   taskQueue: string,
   atlas: AtlasClient,
-  options: { allowSnapshotUrls?: boolean; dataConverter?: DataConverter } = {}
+  options: { allowSnapshotUrls?: boolean; dataConverter?: DataConverter; webhooks?: TestWebhooks } = {}
 ): Promise<Worker> {
+  const webhooks = options.webhooks ?? { allowedOrigins: [] };
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ atlas, allowSnapshotUrls: options.allowSnapshotUrls ?? true }),
+    activities: {
+      ...createActivities({
+        atlas,
+        allowSnapshotUrls: options.allowSnapshotUrls ?? true,
+        webhookPolicy: createWebhookPolicy(webhooks),
+      }),
+      ...createWebhookActivities(webhooks),
+    },
     dataConverter: options.dataConverter,
   });
+}
+
+/** Webhook settings of a test worker (the worker's WEBHOOK_SECRET and WEBHOOK_ALLOWED_ORIGINS). */
+export interface TestWebhooks {
+  secret?: string;
+  allowedOrigins: string[];
 }
 
 /** Fast polling for tests: real timers on a real server, so keep them short. */
@@ -126,6 +141,7 @@ export interface HarnessOptions {
   credentials?: AtlasCredentials;
   allowSnapshotUrls?: boolean;
   dataConverter?: DataConverter;
+  webhooks?: TestWebhooks;
 }
 
 let queueCounter = 0;

@@ -105,4 +105,45 @@ describe('parseWorkerConfig', () => {
     const env = { ...base, ATLAS_BASE_URL: 'http://atlas-proxy.internal', ATLAS_ALLOW_INSECURE_HTTP: 'true' };
     expect(parseWorkerConfig(env, noFiles).atlas.baseUrl).toBe('http://atlas-proxy.internal');
   });
+
+  test('operations settings: metrics address, log format, identity, search attribute registration, webhooks', () => {
+    const config = parseWorkerConfig(
+      {
+        ...base,
+        METRICS_BIND_ADDRESS: '0.0.0.0:9464',
+        LOG_FORMAT: 'text',
+        WORKER_IDENTITY: 'restore-worker-1',
+        TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: 'true',
+        WEBHOOK_SECRET_FILE: '/run/secrets/webhook',
+        WEBHOOK_ALLOWED_ORIGINS: 'https://ops.example.com, http://127.0.0.1:9000/',
+      },
+      (p) => (p === '/run/secrets/webhook' ? 'whsec_c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Njc4OTA=\n' : noFiles(p))
+    );
+    expect(config).toMatchObject({
+      metricsBindAddress: '0.0.0.0:9464',
+      logFormat: 'text',
+      identity: 'restore-worker-1',
+      registerSearchAttributes: true,
+      webhooks: {
+        secret: 'whsec_c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Njc4OTA=',
+        allowedOrigins: ['https://ops.example.com', 'http://127.0.0.1:9000'],
+      },
+    });
+  });
+
+  test('operations defaults: JSON logs, no metrics endpoint, no webhooks, search attributes checked not added', () => {
+    const config = parseWorkerConfig(base, noFiles);
+    expect(config).toMatchObject({ logFormat: 'json', registerSearchAttributes: false, webhooks: { allowedOrigins: [] } });
+    expect(config.metricsBindAddress).toBeUndefined();
+    expect(config.webhooks.secret).toBeUndefined();
+  });
+
+  test.each([
+    ['METRICS_BIND_ADDRESS', '9464', 'must be host:port'],
+    ['WEBHOOK_ALLOWED_ORIGINS', 'https://ops.example.com/hooks', 'is not an origin'],
+    ['WEBHOOK_ALLOWED_ORIGINS', 'ftp://files.example.com', 'is not an origin'],
+    ['LOG_FORMAT', 'xml', 'LOG_FORMAT'],
+  ])('%s=%s is refused with a clear message', (name, value, message) => {
+    expect(() => parseWorkerConfig({ ...base, [name]: value }, noFiles)).toThrow(message);
+  });
 });
