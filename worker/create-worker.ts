@@ -40,7 +40,8 @@ export async function createRestoreWorker(deps: RestoreWorkerDeps): Promise<Work
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    identity: deps.identity,
+    // Left out rather than undefined: the SDK only fills in its `pid@hostname` default for a missing key.
+    ...(deps.identity === undefined ? {} : { identity: deps.identity }),
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DEFAULT_SIMULATOR_PRIVATE_KEY, DEFAULT_SIMULATOR_PUBLIC_KEY } from '../../simulator/seed';
 
 /**
  * The real worker entry point (`worker/main.ts`) as a child process of a test: started with the environment the test
@@ -118,4 +121,55 @@ export class WorkerProcess {
     if (this.#lines.length > KEPT_LINES) this.#lines.splice(0, this.#lines.length - KEPT_LINES);
     if (READY_LINE.test(this.#partial)) this.#ready = true;
   }
+}
+
+/** Variables worker processes inherit from the test process; everything else is set explicitly. */
+const INHERITED_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
+
+/** The dev server the jest global setup started. */
+export function temporalTestAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address)
+    throw new Error('TEMPORAL_TEST_ADDRESS is unset: run through jest (the temporal project starts a server)');
+  return address;
+}
+
+/**
+ * The whole environment of a worker process under test: a few inherited variables, the test dev server, the
+ * simulator at `atlasUrl` with its API key, the prebuilt bundle, then `extra` (identity, metrics address, …).
+ */
+export function testWorkerEnv(
+  atlasUrl: string,
+  taskQueue: string,
+  bundlePath: string,
+  extra: NodeJS.ProcessEnv = {}
+): NodeJS.ProcessEnv {
+  const inherited = INHERITED_VARIABLES.filter((name) => process.env[name] !== undefined).map((name) => [
+    name,
+    process.env[name],
+  ]);
+  return {
+    ...Object.fromEntries(inherited),
+    TEMPORAL_ADDRESS: temporalTestAddress(),
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ATLAS_BASE_URL: atlasUrl,
+    ATLAS_PUBLIC_KEY: DEFAULT_SIMULATOR_PUBLIC_KEY,
+    ATLAS_PRIVATE_KEY: DEFAULT_SIMULATOR_PRIVATE_KEY,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    LOG_LEVEL: 'INFO',
+    ...extra,
+  };
+}
+
+/** Bundles the production workflows once into a temporary file, so worker processes start in a second or two. */
+export async function writeWorkflowBundle(): Promise<{ path: string; remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-restore-bundle-'));
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  const path = join(dir, 'workflow-bundle.js');
+  writeFileSync(path, code);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

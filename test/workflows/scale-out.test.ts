@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { awaitRestore, startRestore } from '../../client/restore-client';
-import { DEFAULT_SIMULATOR_PRIVATE_KEY, DEFAULT_SIMULATOR_PUBLIC_KEY } from '../../simulator/seed';
 import { startAtlasSimulator, type AtlasSimulator } from '../../simulator/server';
-import { WorkerProcess } from '../helpers/worker-process';
+import { temporalTestAddress, testWorkerEnv, WorkerProcess, writeWorkflowBundle } from '../helpers/worker-process';
 
 /**
  * Scale-out: two real worker processes (`worker/main.ts`) share one task queue; one (A) is SIGKILLed while both run
@@ -44,8 +39,6 @@ const HEARTBEAT_TIMEOUT_MS = 20_000;
  * waiting out its schedule-to-start timeout, and a loaded 2-core machine.
  */
 const RESUME_SLACK_MS = 15_000;
-/** Variables the workers inherit from the test process; everything else (TEMPORAL_*, ATLAS_*) is set explicitly. */
-const INHERITED_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
 
 /** One task (workflow task or activity attempt) some worker started, as the server recorded it. */
 interface TaskStart {
@@ -70,7 +63,7 @@ const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STAT
 
 let sim: AtlasSimulator | undefined;
 let connection: Connection | undefined;
-let bundleDir: string | undefined;
+let bundle: { path: string; remove: () => void } | undefined;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
@@ -92,20 +85,15 @@ beforeAll(async () => {
     faults: { latencyMs: ATLAS_LATENCY_MS },
   });
   // One prebuilt bundle for both workers, so each starts in a second or two instead of running webpack.
-  bundleDir = mkdtempSync(join(tmpdir(), 'scale-out-'));
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  writeFileSync(join(bundleDir, 'workflow-bundle.js'), code);
-  connection = await Connection.connect({ address: temporalAddress() });
+  bundle = await writeWorkflowBundle();
+  connection = await Connection.connect({ address: temporalTestAddress() });
 }, 120_000);
 
 afterAll(async () => {
   await Promise.allSettled(workers.map((w) => w.stop()));
   await connection?.close();
   await sim?.close();
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  bundle?.remove();
 }, 60_000);
 
 test('with two workers on one task queue, killing one moves its restores to the other and each completes once', async () => {
@@ -115,7 +103,9 @@ test('with two workers on one task queue, killing one moves its restores to the 
   const [a, b] = (['a', 'b'] as const).map((suffix) =>
     WorkerProcess.start({
       name: suffix.toUpperCase(),
-      env: workerEnv(atlas.url, taskQueue, `scale-out-${suffix}`),
+      env: testWorkerEnv(atlas.url, taskQueue, (bundle as { path: string }).path, {
+        WORKER_IDENTITY: `scale-out-${suffix}`,
+      }),
     })
   ) as [WorkerProcess, WorkerProcess];
   workers.push(a, b);
@@ -229,31 +219,6 @@ function restoreCluster(path: string): string | undefined {
 }
 
 /** The worker's whole environment: the dev server, the simulator with its default API key, a unique task queue. */
-function workerEnv(atlasUrl: string, taskQueue: string, identity: string): NodeJS.ProcessEnv {
-  const inherited = INHERITED_VARIABLES.filter((name) => process.env[name] !== undefined).map((name) => [
-    name,
-    process.env[name],
-  ]);
-  return {
-    ...Object.fromEntries(inherited),
-    TEMPORAL_ADDRESS: temporalAddress(),
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    ATLAS_BASE_URL: atlasUrl,
-    ATLAS_PUBLIC_KEY: DEFAULT_SIMULATOR_PUBLIC_KEY,
-    ATLAS_PRIVATE_KEY: DEFAULT_SIMULATOR_PRIVATE_KEY,
-    WORKFLOW_BUNDLE_PATH: join(bundleDir as string, 'workflow-bundle.js'),
-    WORKER_IDENTITY: identity,
-    LOG_LEVEL: 'INFO',
-  };
-}
-
-function temporalAddress(): string {
-  const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address)
-    throw new Error('TEMPORAL_TEST_ADDRESS is unset: run through jest (the temporal project starts a server)');
-  return address;
-}
 
 /**
  * Describes every workflow every 250 ms and records the activity attempts it sees started: polls run as retries of
