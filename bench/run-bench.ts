@@ -110,7 +110,8 @@ async function main(): Promise<number> {
       ATLAS_PUBLIC_KEY: DEFAULT_SIMULATOR_PUBLIC_KEY,
       ATLAS_PRIVATE_KEY: DEFAULT_SIMULATOR_PRIVATE_KEY,
       WORKFLOW_BUNDLE_PATH: bundlePath,
-      LOG_LEVEL: 'WARN',
+      // INFO: the worker announces that it polls (the ready line below) at INFO.
+      LOG_LEVEL: 'INFO',
       ...workerEnvOf(options),
     };
     const worker = await startChild({
