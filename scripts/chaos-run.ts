@@ -148,12 +148,12 @@ const PROGRESS_EVERY_MS = 10_000;
 const TENANT_TIMING = { pendingMs: 2_000, queuedMs: 2_000, runningMs: 10_000 };
 const FLEX_TIMING = { pendingMs: 3_000, queuedMs: 0, runningMs: 15_000 };
 /**
- * What the SDK logs (at INFO) once the worker runs; the worker's own startup line comes earlier, before it polls, and
- * a kill right after that line would hit a worker that had not taken any work yet.
+ * What the SDK logs (at INFO, in the worker's default JSON format) once the worker runs; the worker's own startup line
+ * comes earlier, before it polls, and a kill right after that line would hit a worker that had not taken any work yet.
  */
-const WORKER_READY_TEXT = "state: 'RUNNING'";
+const WORKER_READY_TEXT = '"state":"RUNNING"';
 /** The code a worker runs, copied from the working tree at start. */
-const WORKER_CODE = ['activities', 'codec', 'contract', 'workflows', 'worker', 'package.json', 'tsconfig.json'];
+const WORKER_CODE = ['activities', 'client', 'codec', 'contract', 'workflows', 'worker', 'package.json', 'tsconfig.json'];
 
 /** Thrown by {@link runChaos} when the run was interrupted (after everything it started was stopped). */
 export class ChaosInterruptedError extends Error {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isExecutable } from './temporal-binary';
 import { z } from 'zod';
 
 /**
@@ -107,15 +108,6 @@ function buildWithGo(target: string, env: NodeJS.ProcessEnv, log: (line: string)
   }
   renameSync(partial, target);
   log(`Built ${target} in ${Math.round((Date.now() - started) / 1000)} s`);
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return existsSync(file);
-  } catch {
-    return false;
-  }
 }
 
 function main(argv: string[]): void {

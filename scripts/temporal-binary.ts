@@ -62,7 +62,8 @@ function findOnPath(name: string, pathVar: string): string | null {
   return null;
 }
 
-function isExecutable(file: string): boolean {
+/** Whether `file` exists and may be executed (cached builds are checked this way before use). */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return existsSync(file);

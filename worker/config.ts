@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWebhookSecret } from '../contract/webhook-signature';
 import {
   EnvConfigError,
   TEMPORAL_SECRET_VARIABLES,
@@ -136,6 +137,13 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
   const e = parsed.data;
   assertSecureAtlasUrl(e.ATLAS_BASE_URL, e.ATLAS_ALLOW_INSECURE_HTTP);
   const temporal = asWorkerConfigError(() => temporalSettings(e));
+  for (const secret of e.WEBHOOK_SECRET?.split(/\s+/).filter(Boolean) ?? []) {
+    try {
+      parseWebhookSecret(secret);
+    } catch (err) {
+      throw new WorkerConfigError(`WEBHOOK_SECRET: ${(err as Error).message}`);
+    }
+  }
   const digest = e.ATLAS_PUBLIC_KEY !== undefined || e.ATLAS_PRIVATE_KEY !== undefined;
   const serviceAccount = e.ATLAS_CLIENT_ID !== undefined || e.ATLAS_CLIENT_SECRET !== undefined;
   if (digest === serviceAccount) {

@@ -143,6 +143,7 @@ describe('parseWorkerConfig', () => {
     ['WEBHOOK_ALLOWED_ORIGINS', 'https://ops.example.com/hooks', 'is not an origin'],
     ['WEBHOOK_ALLOWED_ORIGINS', 'ftp://files.example.com', 'is not an origin'],
     ['LOG_FORMAT', 'xml', 'LOG_FORMAT'],
+    ['WEBHOOK_SECRET', 'hunter2-not-a-whsec', 'WEBHOOK_SECRET: '],
   ])('%s=%s is refused with a clear message', (name, value, message) => {
     expect(() => parseWorkerConfig({ ...base, [name]: value }, noFiles)).toThrow(message);
   });
