@@ -155,7 +155,8 @@ test('the metrics endpoint counts restores by family and outcome and Atlas calls
   expect(total(samples, 'atlas_restore_atlas_rate_limited_total')).toBe(rateLimited);
   expect(total(samples, 'atlas_restore_atlas_request_duration_ms_count')).toBe(served.length);
   // The SDK's own metrics share the endpoint.
-  expect(total(samples, 'temporal_workflow_completed_total')).toBeGreaterThanOrEqual(3);
+  expect(total(samples, 'temporal_workflow_completed_total', { workflow_type: 'restoreSnapshotWorkflow' })).toBe(3);
+  expect(total(samples, 'temporal_workflow_failed_total', { workflow_type: 'restoreSnapshotWorkflow' })).toBe(1);
   expect(samples.some((s) => s.name.startsWith('temporal_activity_execution_latency'))).toBe(true);
 
   // Structured logs: one JSON object per line, restores' workflow ids in them, and no credential anywhere.
