@@ -43,3 +43,4 @@ export {
   type VerifyWebhookInput,
   type WebhookVerificationReason,
 } from '../contract/webhook-signature';
+export { SearchAttributesMissingError } from './search-attribute-errors';

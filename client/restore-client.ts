@@ -21,6 +21,7 @@ import {
   type RestoreTarget,
 } from '../contract/restore';
 import { startSearchAttributes } from '../contract/search-attributes';
+import { explainSearchAttributeError } from './search-attribute-errors';
 import type { restoreSnapshotWorkflow } from '../workflows/restore-snapshot';
 import { restoreStatusQuery } from '../workflows/messages';
 
@@ -112,7 +113,8 @@ export async function startRestore(
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: true, handle };
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError))
+      throw explainSearchAttributeError(err, client.options.namespace);
     const handle = client.workflow.getHandle<typeof restoreSnapshotWorkflow>(workflowId);
     const description = await handle.describe();
     const running = description.memo?.target as RestoreTarget | undefined;

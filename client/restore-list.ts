@@ -11,6 +11,7 @@ import {
   AtlasTargetProjectId,
   RestoreStatusAttribute,
 } from '../contract/search-attributes';
+import { explainSearchAttributeError } from './search-attribute-errors';
 
 /**
  * Finds restores through Temporal visibility (the restores' search attributes), for the CLI's `list` and for
@@ -69,9 +70,13 @@ export function restoreListQuery(filter: RestoreListFilter): string {
 export async function listRestores(client: Client, filter: RestoreListFilter = {}): Promise<RestoreSummary[]> {
   const { limit } = RestoreListFilterSchema.parse(filter);
   const summaries: RestoreSummary[] = [];
-  for await (const execution of client.workflow.list({ query: restoreListQuery(filter), pageSize: limit })) {
-    summaries.push(toSummary(execution));
-    if (summaries.length >= limit) break;
+  try {
+    for await (const execution of client.workflow.list({ query: restoreListQuery(filter), pageSize: limit })) {
+      summaries.push(toSummary(execution));
+      if (summaries.length >= limit) break;
+    }
+  } catch (err) {
+    throw explainSearchAttributeError(err, client.options.namespace);
   }
   return summaries;
 }

@@ -40,6 +40,17 @@ export const RESTORE_SEARCH_ATTRIBUTES = [
   RestoreStatusAttribute,
 ] as const;
 
+/** The `temporal` CLI command that registers the restore search attributes named (all of them by default). */
+export function searchAttributeRegistrationCommand(
+  namespace: string,
+  names: readonly string[] = RESTORE_SEARCH_ATTRIBUTES.map((k) => k.name)
+): string {
+  return (
+    `temporal operator search-attribute create --namespace ${namespace} ` +
+    names.map((n) => `--name ${n} --type Keyword`).join(' ')
+  );
+}
+
 /** `temporal server start-dev` flags that register {@link RESTORE_SEARCH_ATTRIBUTES}. */
 export function devServerSearchAttributeFlags(): string[] {
   return RESTORE_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);

@@ -1,6 +1,6 @@
 import type { Logger } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { RESTORE_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
+import { RESTORE_SEARCH_ATTRIBUTES, searchAttributeRegistrationCommand } from '../contract/search-attributes';
 
 const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
@@ -55,8 +55,7 @@ export async function ensureSearchAttributes(
   if (!register) {
     throw new MissingSearchAttributesError(
       `Namespace ${namespace} lacks the search attributes restores use: ${names.join(', ')}. Register them with\n` +
-        `  temporal operator search-attribute create --namespace ${namespace} ` +
-        `${names.map((n) => `--name ${n} --type Keyword`).join(' ')}\n` +
+        `  ${searchAttributeRegistrationCommand(namespace, names)}\n` +
         '(Temporal Cloud: tcld namespace search-attributes add, or the Cloud UI), or set ' +
         'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES=true to let the worker add them'
     );

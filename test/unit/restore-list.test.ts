@@ -1,4 +1,6 @@
+import { ServiceError } from '@temporalio/client';
 import { formatRestoreTable, restoreListQuery, type RestoreSummary } from '../../client/restore-list';
+import { explainSearchAttributeError, SearchAttributesMissingError } from '../../client/search-attribute-errors';
 
 describe('restoreListQuery', () => {
   test.each([
@@ -56,5 +58,36 @@ describe('formatRestoreTable', () => {
       'TERMINATED  5f0c0c0c0c0c0c0c0c0c0c0c/Source -> 5f0c0c0c0c0c0c0c0c0c0c0c/Target  -                         -       2026-11-29T18:00:00.000Z  atlas-restore/5f0c0c0c0c0c0c0c0c0c0c0c/Target',
       'POLLING     download 5f0c0c0c0c0c0c0c0c0c0c0c/Source                            6b0c6c13a9e368c178cca994  flex    2026-11-29T18:00:00.000Z  atlas-download/x',
     ]);
+  });
+});
+
+describe('explainSearchAttributeError', () => {
+  const grpcError = (message: string) => Object.assign(new Error(message), { code: 3 });
+
+  test.each([
+    [
+      'Failed to start Workflow',
+      '3 INVALID_ARGUMENT: Namespace prod has no mapping defined for search attribute AtlasProjectId',
+    ],
+    [
+      'Failed to list workflows',
+      "3 INVALID_ARGUMENT: invalid query: column name 'RestoreStatus' is not a valid search attribute",
+    ],
+  ])('%s because of an unregistered attribute: says how to register them', (message, cause) => {
+    const explained = explainSearchAttributeError(new ServiceError(message, { cause: grpcError(cause) }), 'prod');
+    expect(explained).toBeInstanceOf(SearchAttributesMissingError);
+    expect((explained as Error).message).toContain(cause.replace('3 INVALID_ARGUMENT: ', ''));
+    expect((explained as Error).message).toContain(
+      'temporal operator search-attribute create --namespace prod --name AtlasProjectId --type Keyword'
+    );
+  });
+
+  test('any other error is left alone', () => {
+    const other = new ServiceError('Failed to start Workflow', {
+      cause: grpcError('14 UNAVAILABLE: connection refused'),
+    });
+    expect(explainSearchAttributeError(other, 'prod')).toBe(other);
+    const plain = new Error('search attribute, but not from the server');
+    expect(explainSearchAttributeError(plain, 'prod')).toBe(plain);
   });
 });
