@@ -75,6 +75,8 @@ export function createWebhookPolicy(deps: Pick<WebhookActivityDeps, 'secret' | '
   const allowedOrigins = new Set(deps.allowedOrigins.map(normalizeOrigin));
   return {
     secrets,
+    /** The allow-list as origins (`https://host[:port]`, no trailing slash), for the worker's configuration. */
+    allowedOrigins: [...allowedOrigins],
     allowedOriginOf(url: string): string {
       if (secrets.length === 0) {
         throw notAllowed('Webhooks are disabled: set WEBHOOK_SECRET (or WEBHOOK_SECRET_FILE) on the worker');
@@ -209,7 +211,12 @@ function normalizeOrigin(entry: string): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || url.origin === 'null' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+  if (
+    url === undefined ||
+    !/^https?:$/.test(url.protocol) ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search
+  ) {
     throw new Error(`WEBHOOK_ALLOWED_ORIGINS: "${entry}" is not an origin such as https://hooks.example.com`);
   }
   return url.origin;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseWebhookSecret } from '../contract/webhook-signature';
+import { createWebhookPolicy } from '../activities/webhook-delivery';
+import { InvalidWebhookSecretError } from '../contract/webhook-signature';
 import {
   EnvConfigError,
   TEMPORAL_SECRET_VARIABLES,
@@ -58,21 +59,12 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   /** Comma-separated origins webhooks may be sent to, e.g. `https://ops.example.com,https://hooks.example.org`. */
   WEBHOOK_ALLOWED_ORIGINS: z
     .string()
-    .transform((value, ctx) => {
-      const origins: string[] = [];
-      for (const item of value
+    .transform((value) =>
+      value
         .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)) {
-        const url = parseUrl(item);
-        if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/$/, '')) {
-          ctx.addIssue({ code: 'custom', message: `"${item}" is not an origin like https://host[:port]` });
-        } else {
-          origins.push(url.origin);
-        }
-      }
-      return origins;
-    })
+        .map((item) => item.trim())
+        .filter(Boolean)
+    )
     .default([]),
 });
 
@@ -137,13 +129,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
   const e = parsed.data;
   assertSecureAtlasUrl(e.ATLAS_BASE_URL, e.ATLAS_ALLOW_INSECURE_HTTP);
   const temporal = asWorkerConfigError(() => temporalSettings(e));
-  for (const secret of e.WEBHOOK_SECRET?.split(/\s+/).filter(Boolean) ?? []) {
-    try {
-      parseWebhookSecret(secret);
-    } catch (err) {
-      throw new WorkerConfigError(`WEBHOOK_SECRET: ${(err as Error).message}`);
-    }
-  }
+  const webhooks = webhookSettings(e.WEBHOOK_SECRET, e.WEBHOOK_ALLOWED_ORIGINS);
   const digest = e.ATLAS_PUBLIC_KEY !== undefined || e.ATLAS_PRIVATE_KEY !== undefined;
   const serviceAccount = e.ATLAS_CLIENT_ID !== undefined || e.ATLAS_CLIENT_SECRET !== undefined;
   if (digest === serviceAccount) {
@@ -185,7 +171,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     metricsBindAddress: e.METRICS_BIND_ADDRESS,
     identity: e.WORKER_IDENTITY,
     registerSearchAttributes: e.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES,
-    webhooks: { secret: e.WEBHOOK_SECRET, allowedOrigins: e.WEBHOOK_ALLOWED_ORIGINS },
+    webhooks,
   };
 }
 
@@ -199,11 +185,16 @@ function asWorkerConfigError<T>(read: () => T): T {
   }
 }
 
-function parseUrl(text: string): URL | undefined {
+/**
+ * The webhook settings, checked at startup by the same policy that guards every delivery: a malformed secret or an
+ * allow-list entry that is not an http(s) origin is a configuration error; origins come back normalized.
+ */
+function webhookSettings(secret: string | undefined, origins: string[]): WorkerConfig['webhooks'] {
   try {
-    return new URL(text);
-  } catch {
-    return undefined;
+    return { secret, allowedOrigins: createWebhookPolicy({ secret, allowedOrigins: origins }).allowedOrigins };
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new WorkerConfigError(err instanceof InvalidWebhookSecretError ? `WEBHOOK_SECRET: ${message}` : message);
   }
 }
 

@@ -5,7 +5,7 @@ import {
   bundleWorkflowCode,
   DefaultLogger,
   Runtime,
-  Worker,
+  type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -13,8 +13,7 @@ import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Agent } from 'undici';
 import { AtlasClient, type AtlasCredentials } from '../../activities/atlas/atlas-client';
-import { createActivities } from '../../activities';
-import { createWebhookActivities, createWebhookPolicy } from '../../activities/webhook-delivery';
+import { createRestoreWorker } from '../../worker/create-worker';
 import type { RestoreRequestInput } from '../../contract/restore';
 import type { SimulatorSeedInput } from '../../simulator/seed';
 import { startAtlasSimulator, type AtlasSimulator, type AtlasSimulatorOptions } from '../../simulator/server';
@@ -94,21 +93,15 @@ export async function createTestWorker(
   atlas: AtlasClient,
   options: { allowSnapshotUrls?: boolean; dataConverter?: DataConverter; webhooks?: TestWebhooks } = {}
 ): Promise<Worker> {
-  const webhooks = options.webhooks ?? { allowedOrigins: [] };
-  return Worker.create({
+  return createRestoreWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: bundle,
-    activities: {
-      ...createActivities({
-        atlas,
-        allowSnapshotUrls: options.allowSnapshotUrls ?? true,
-        webhookPolicy: createWebhookPolicy(webhooks),
-      }),
-      ...createWebhookActivities(webhooks),
-    },
+    atlas,
+    allowSnapshotUrls: options.allowSnapshotUrls ?? true,
     dataConverter: options.dataConverter,
+    webhooks: options.webhooks,
   });
 }
 
